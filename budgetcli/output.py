@@ -1,0 +1,116 @@
+"""The only place that formats for a terminal: Rich tables, JSON and CSV.
+
+Data goes to stdout; notes and errors go to stderr, one line each.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+CENT = Decimal("0.01")
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def money(amount: Decimal) -> str:
+    """Two decimal places, as CLI.md prints every amount: Decimal('12.5') -> '12.50'."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_EVEN))
+
+
+def stdout_console() -> Console:
+    # Built per call so CliRunner's swapped streams and NO_COLOR are honoured.
+    return Console(highlight=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"error: {_one_line(message)}\n")
+    sys.stderr.flush()
+
+
+def note(message: str) -> None:
+    """A one-line remark for people, on stderr so it never mixes with data."""
+    sys.stderr.write(f"{_one_line(message)}\n")
+    sys.stderr.flush()
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a record listing: its header, how to read it, its alignment."""
+
+    header: str
+    key: str
+    justify: str = "left"
+    style: str | None = None
+
+
+def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow([column.key for column in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(c.key) is None else row[c.key] for c in columns])
+
+
+def emit_table(
+    columns: Sequence[Column],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    footer: Mapping[str, str] | None = None,
+    caption: str | None = None,
+) -> None:
+    table = Table(title=title, caption=caption, show_footer=footer is not None)
+    for column in columns:
+        table.add_column(
+            column.header,
+            justify=column.justify,  # type: ignore[arg-type]
+            style=column.style,
+            footer=(footer or {}).get(column.key, ""),
+        )
+    for row in rows:
+        table.add_row(*("" if row.get(c.key) is None else str(row[c.key]) for c in columns))
+    stdout_console().print(table)
+
+
+def emit_records(
+    fmt: OutputFormat,
+    columns: Sequence[Column],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    json_document: Callable[[], Any] | None = None,
+    title: str | None = None,
+    footer: Mapping[str, str] | None = None,
+    caption: str | None = None,
+) -> None:
+    """Render records in the chosen format; JSON defaults to the rows themselves."""
+    if fmt is OutputFormat.JSON:
+        emit_json(json_document() if json_document else list(rows))
+    elif fmt is OutputFormat.CSV:
+        emit_csv(columns, rows)
+    else:
+        emit_table(columns, rows, title=title, footer=footer, caption=caption)

@@ -1,0 +1,1 @@
+"""Business rules. Services take a Store, return plain objects and never print."""

@@ -1,0 +1,93 @@
+"""The four tables of the Smart Budget data model, and `init-tables`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from budgetcli.store import IndexSpec, Store, TableSpec
+
+USERS = "users"
+EXPENSES = "expenses"
+BUDGETS = "budgets"
+NOTIFICATIONS = "notifications"
+
+TABLES: tuple[TableSpec, ...] = (
+    TableSpec(
+        USERS,
+        "user_id",
+        (IndexSpec("username-index", "username"), IndexSpec("email-index", "email")),
+    ),
+    TableSpec(
+        EXPENSES,
+        "expense_id",
+        (
+            IndexSpec("user_id-index", "user_id"),
+            IndexSpec("user_id-date-index", "user_id", "date"),
+        ),
+    ),
+    TableSpec(
+        BUDGETS,
+        "budget_id",
+        (
+            IndexSpec("user_id-index", "user_id"),
+            IndexSpec("user_id-category-index", "user_id", "category"),
+        ),
+    ),
+    TableSpec(
+        NOTIFICATIONS,
+        "notification_id",
+        (IndexSpec("user_id-created_at-index", "user_id", "created_at"),),
+    ),
+)
+
+
+class TableOutcome(StrEnum):
+    CREATED = "created"
+    EXISTED = "already existed"
+    WRONG_SCHEMA = "wrong schema"
+
+
+@dataclass(frozen=True)
+class TableReport:
+    table: str
+    outcome: TableOutcome
+    detail: str = ""
+
+
+def schema_differences(spec: TableSpec, hash_key: str, indexes: tuple[IndexSpec, ...]) -> list[str]:
+    """What an existing table lacks or has differently from `spec`, in words."""
+    problems = []
+    if hash_key != spec.hash_key:
+        problems.append(f"key is {hash_key!r}, expected {spec.hash_key!r}")
+    existing = {index.name: index for index in indexes}
+    for wanted in spec.indexes:
+        found = existing.get(wanted.name)
+        if found is None:
+            problems.append(f"index {wanted.name} is missing")
+        elif found != wanted:
+            problems.append(f"index {wanted.name} has a different key")
+    return problems
+
+
+def init_tables(store: Store) -> list[TableReport]:
+    """Create whichever tables are missing and wait until all are ACTIVE.
+
+    Existing tables are checked against the model and never changed.
+    """
+    reports: list[TableReport] = []
+    to_wait_for: list[str] = []
+    for spec in TABLES:
+        name = store.table_name(spec.name)
+        state = store.describe_table(spec.name)
+        if state is None:
+            store.create_table(spec)
+            reports.append(TableReport(name, TableOutcome.CREATED))
+        elif problems := schema_differences(spec, state.hash_key, state.indexes):
+            reports.append(TableReport(name, TableOutcome.WRONG_SCHEMA, "; ".join(problems)))
+            continue
+        else:
+            reports.append(TableReport(name, TableOutcome.EXISTED))
+        to_wait_for.append(spec.name)
+    store.wait_until_active(to_wait_for)
+    return reports

@@ -1,0 +1,598 @@
+"""The one DynamoDB wrapper: clients, tables, pagination, batches, transactions, errors.
+
+It speaks plain Python (dicts of str, Decimal, bool, list, dict) and knows nothing
+about budgets. boto3 is imported lazily so that `budget --help` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any
+
+from budgetcli.config import Settings
+from budgetcli.errors import (
+    BudgetError,
+    ConfigError,
+    StorageError,
+    StorageUnavailable,
+    TablesMissing,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Item = dict[str, Any]
+
+BATCH_WRITE_SIZE = 25
+BATCH_GET_SIZE = 100
+TRANSACTION_SIZE = 100
+MAX_BATCH_RETRIES = 8
+_THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
+_CREDENTIAL_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "AccessDeniedException",
+        "ExpiredTokenException",
+        "MissingAuthenticationTokenException",
+    }
+)
+
+
+class ConditionFailed(Exception):
+    """A ConditionExpression did not hold; the write did not happen."""
+
+
+class TransactionCancelled(Exception):
+    """A TransactWriteItems was cancelled; `reasons` has one code (or None) per operation."""
+
+    def __init__(self, reasons: list[str | None]):
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    hash_key: str
+    range_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table with string keys, on-demand billing, GSIs projecting all attributes."""
+
+    name: str
+    hash_key: str
+    indexes: tuple[IndexSpec, ...] = ()
+
+    def key_attributes(self) -> list[str]:
+        names = [self.hash_key]
+        for index in self.indexes:
+            names += [index.hash_key] + ([index.range_key] if index.range_key else [])
+        return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class TableState:
+    """What DescribeTable says about an existing table, in the same terms as TableSpec."""
+
+    status: str
+    hash_key: str
+    indexes: tuple[IndexSpec, ...] = field(default_factory=tuple)
+    index_statuses: tuple[str, ...] = field(default_factory=tuple)
+    item_count: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE" and all(s == "ACTIVE" for s in self.index_statuses)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _backoff(attempt: int) -> float:
+    # Full jitter, capped: 50 ms, 100 ms, 200 ms ... up to 2 s.
+    return random.uniform(0, min(2.0, 0.05 * 2**attempt))
+
+
+def make_client(
+    service: str,
+    settings: Settings,
+    *,
+    on_engine_start: Callable[[str], None] | None = None,
+) -> Any:
+    """The one place that builds boto3 clients.
+
+    - BUDGET_BACKEND=aws: boto3's own chain (profiles, AWS_REGION, AWS_ENDPOINT_URL_*).
+    - BUDGET_ENDPOINT_URL: that endpoint, with placeholder credentials unless some are set.
+    - otherwise the embedded DynamoDB Local, started if it is not running.
+    """
+    import boto3
+    from botocore.config import Config
+
+    if settings.backend == "aws":
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30
+        )
+        aws_session: Any = boto3.session.Session(region_name=settings.region)
+        return aws_session.client(service, config=config)
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=30
+    )
+    endpoint = settings.endpoint_url
+    if endpoint is None:
+        from budgetcli import local_engine
+
+        endpoint = local_engine.ensure_running(settings, on_start=on_engine_start)
+    # DynamoDB Local accepts any credentials; a custom endpoint may want the real ones.
+    use_own_credentials = bool(settings.endpoint_url and os.environ.get("AWS_ACCESS_KEY_ID"))
+    local_session: Any = boto3.session.Session()
+    return local_session.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=settings.region or "us-east-1",
+        config=config,
+        aws_access_key_id=None if use_own_credentials else "budgetcli",
+        aws_secret_access_key=None if use_own_credentials else "local",
+    )
+
+
+def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None = None) -> Store:
+    """A Store on the configured backend, with a hint for when it cannot be reached."""
+    client = make_client("dynamodb", settings, on_engine_start=on_engine_start)
+    if settings.backend == "aws":
+        hint = "check your network, AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB"
+    elif settings.endpoint_url:
+        hint = "check BUDGET_ENDPOINT_URL, or unset it to use the local engine"
+    else:
+        hint = "run `budget local start` (see `budget local status`)"
+    return Store(client, settings.table_prefix, endpoint_hint=hint)
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain Python to DynamoDB attribute values. Floats are refused: use Decimal."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serialize = TypeSerializer().serialize
+    return {key: serialize(value) for key, value in data.items() if value is not None}
+
+
+def from_item(raw: Mapping[str, Any]) -> Item:
+    """DynamoDB attribute values to plain Python; numbers come back as Decimal."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    return {key: deserialize(value) for key, value in raw.items()}
+
+
+def _values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return to_item(values) if values else {}
+
+
+@dataclass
+class Store:
+    """Tables named `<prefix>-<name>` on one DynamoDB client."""
+
+    client: DynamoDBClient
+    prefix: str
+    endpoint_hint: str = "run `budget local start`"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    @contextmanager
+    def _translated_errors(self, table: str | None = None) -> Iterator[None]:
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionClosedError,
+            EndpointConnectionError,
+            HTTPClientError,
+            NoCredentialsError,
+            NoRegionError,
+        )
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        where = self.client.meta.endpoint_url
+        try:
+            yield
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "")
+            message = error.get("Message", "")
+            if code == "ConditionalCheckFailedException":
+                raise ConditionFailed(message) from None
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                raise TransactionCancelled([None if r == "None" else r for r in reasons]) from None
+            if code == "ResourceNotFoundException":
+                missing = self.table_name(table) if table else "a table"
+                raise TablesMissing(
+                    f"{missing} does not exist at {where}: run `budget init-tables`"
+                ) from None
+            if code in _THROTTLING_CODES:
+                raise StorageError(
+                    f"DynamoDB is throttling requests ({code}) even after retries: try again later"
+                ) from None
+            if code in _CREDENTIAL_CODES:
+                raise StorageError(
+                    f"DynamoDB at {where} refused the credentials ({code}): "
+                    "check AWS_PROFILE or your AWS credentials"
+                ) from None
+            raise BudgetError(f"DynamoDB rejected the request ({code}): {message}") from None
+        except (EndpointConnectionError, BotoConnectionError, ConnectionClosedError) as exc:
+            raise StorageUnavailable(
+                f"cannot reach DynamoDB at {where}: {self.endpoint_hint}"
+            ) from exc
+        except HTTPClientError as exc:
+            raise StorageUnavailable(
+                f"DynamoDB at {where} did not answer in time ({type(exc).__name__}): "
+                f"{self.endpoint_hint}"
+            ) from exc
+        except NoCredentialsError:
+            raise StorageUnavailable(
+                "no AWS credentials found: set AWS_PROFILE or run `aws configure`, "
+                "or unset BUDGET_BACKEND to use the local engine"
+            ) from None
+        except NoRegionError:
+            raise ConfigError("no AWS region configured: set AWS_REGION") from None
+
+    # --- single items -------------------------------------------------------
+
+    def get(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        consistent: bool = False,
+        projection: Sequence[str] | None = None,
+    ) -> Item | None:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name(table),
+            "Key": to_item(key),
+            "ConsistentRead": consistent,
+        }
+        if projection:
+            kwargs.update(_projection(projection))
+        with self._translated_errors(table):
+            raw = self.client.get_item(**kwargs).get("Item")
+        return from_item(raw) if raw else None
+
+    def put(
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table_name(table), "Item": to_item(item)}
+        kwargs.update(_expression_args(condition, names, values))
+        with self._translated_errors(table):
+            self.client.put_item(**kwargs)
+
+    def update(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        update: str,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> Item:
+        """Apply an UpdateExpression; returns the item as it is afterwards."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name(table),
+            "Key": to_item(key),
+            "UpdateExpression": update,
+            "ReturnValues": "ALL_NEW",
+        }
+        kwargs.update(_expression_args(condition, names, values))
+        with self._translated_errors(table):
+            return from_item(self.client.update_item(**kwargs).get("Attributes", {}))
+
+    def delete(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table_name(table), "Key": to_item(key)}
+        kwargs.update(_expression_args(condition, names, values))
+        with self._translated_errors(table):
+            self.client.delete_item(**kwargs)
+
+    # --- queries ------------------------------------------------------------
+
+    def query(
+        self,
+        table: str,
+        *,
+        key_condition: str,
+        values: Mapping[str, Any],
+        names: Mapping[str, str] | None = None,
+        index: str | None = None,
+        filter: str | None = None,
+        projection: Sequence[str] | None = None,
+        newest_first: bool = False,
+        consistent: bool = False,
+        page_size: int | None = None,
+    ) -> Iterator[Item]:
+        """Yield every matching item, following LastEvaluatedKey across pages."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name(table),
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": not newest_first,
+        }
+        all_names = dict(names or {})
+        if projection:
+            projected = _projection(projection)
+            all_names.update(projected.pop("ExpressionAttributeNames"))
+            kwargs.update(projected)
+        kwargs.update(_expression_args(None, all_names, values))
+        if index:
+            kwargs["IndexName"] = index
+        if filter:
+            kwargs["FilterExpression"] = filter
+        if consistent:
+            kwargs["ConsistentRead"] = True
+        if page_size:
+            kwargs["Limit"] = page_size
+        while True:
+            with self._translated_errors(table):
+                page = self.client.query(**kwargs)
+            for raw in page.get("Items", []):
+                yield from_item(raw)
+            last_key = page.get("LastEvaluatedKey")
+            if not last_key:
+                return
+            kwargs["ExclusiveStartKey"] = last_key
+
+    # --- batches and transactions ---------------------------------------------
+
+    def batch_write(
+        self,
+        table: str,
+        *,
+        puts: Iterable[Mapping[str, Any]] = (),
+        delete_keys: Iterable[Mapping[str, Any]] = (),
+    ) -> int:
+        """Unconditional puts and deletes in batches of 25, retrying UnprocessedItems.
+
+        Returns how many requests were written.
+        """
+        name = self.table_name(table)
+        requests: Iterator[dict[str, Any]] = (
+            {"PutRequest": {"Item": to_item(item)}} for item in puts
+        )
+        deletes = ({"DeleteRequest": {"Key": to_item(key)}} for key in delete_keys)
+        written = 0
+        for chunk in _chunks(chain(requests, deletes), BATCH_WRITE_SIZE):
+            pending: dict[str, Any] = {name: chunk}
+            for attempt in range(MAX_BATCH_RETRIES + 1):
+                with self._translated_errors(table):
+                    pending = (
+                        self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                        or {}
+                    )
+                if not pending:
+                    break
+                if attempt == MAX_BATCH_RETRIES:
+                    raise StorageError(
+                        "DynamoDB left writes unprocessed after retries: run the command again"
+                    )
+                time.sleep(_backoff(attempt))
+            written += len(chunk)
+        return written
+
+    def batch_get(
+        self,
+        table: str,
+        keys: Iterable[Mapping[str, Any]],
+        *,
+        projection: Sequence[str] | None = None,
+        consistent: bool = False,
+    ) -> list[Item]:
+        """Items for `keys` (missing ones are left out), 100 a request, retrying UnprocessedKeys."""
+        name = self.table_name(table)
+        found: list[Item] = []
+        for chunk in _chunks(keys, BATCH_GET_SIZE):
+            request: dict[str, Any] = {"Keys": [to_item(k) for k in chunk]}
+            if consistent:
+                request["ConsistentRead"] = True
+            if projection:
+                request.update(_projection(projection))
+            pending: dict[str, Any] = {name: request}
+            for attempt in range(MAX_BATCH_RETRIES + 1):
+                with self._translated_errors(table):
+                    response = self.client.batch_get_item(RequestItems=pending)
+                found.extend(from_item(raw) for raw in response.get("Responses", {}).get(name, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                if attempt == MAX_BATCH_RETRIES:
+                    raise StorageError(
+                        "DynamoDB left reads unprocessed after retries: run the command again"
+                    )
+                time.sleep(_backoff(attempt))
+        return found
+
+    def put_op(
+        self,
+        table: str,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One Put for `transact_write`."""
+        body = {"TableName": self.table_name(table), "Item": to_item(item)}
+        body.update(_expression_args(condition, names, values))
+        return {"Put": body}
+
+    def update_op(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        update: str,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One Update for `transact_write`."""
+        body = {
+            "TableName": self.table_name(table),
+            "Key": to_item(key),
+            "UpdateExpression": update,
+        }
+        body.update(_expression_args(condition, names, values))
+        return {"Update": body}
+
+    def delete_op(
+        self,
+        table: str,
+        key: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One Delete for `transact_write`."""
+        body = {"TableName": self.table_name(table), "Key": to_item(key)}
+        body.update(_expression_args(condition, names, values))
+        return {"Delete": body}
+
+    def transact_write(self, operations: Sequence[dict[str, Any]]) -> None:
+        """All operations or none; raises TransactionCancelled with one reason per operation."""
+        if not 0 < len(operations) <= TRANSACTION_SIZE:
+            raise ValueError(f"a transaction takes 1 to {TRANSACTION_SIZE} operations")
+        with self._translated_errors():
+            self.client.transact_write_items(TransactItems=list(operations))  # type: ignore[arg-type]
+
+    # --- tables -------------------------------------------------------------
+
+    def describe_table(self, table: str) -> TableState | None:
+        """The table's state, or None when it does not exist."""
+        from botocore.exceptions import ClientError
+
+        try:
+            with self._translated_errors(table):
+                try:
+                    description = self.client.describe_table(TableName=self.table_name(table))
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                        return None
+                    raise
+        except TablesMissing:
+            return None
+        info = description["Table"]
+        indexes = info.get("GlobalSecondaryIndexes", [])
+        return TableState(
+            status=info["TableStatus"],
+            hash_key=_hash_and_range(info["KeySchema"])[0],
+            indexes=tuple(
+                IndexSpec(index["IndexName"], *_hash_and_range(index["KeySchema"]))
+                for index in indexes
+            ),
+            index_statuses=tuple(index.get("IndexStatus", "ACTIVE") for index in indexes),
+            item_count=int(info.get("ItemCount", 0)),
+        )
+
+    def create_table(self, spec: TableSpec) -> None:
+        def key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+            schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+            if range_key:
+                schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+            return schema
+
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name(spec.name),
+            "KeySchema": key_schema(spec.hash_key, None),
+            "AttributeDefinitions": [
+                {"AttributeName": name, "AttributeType": "S"} for name in spec.key_attributes()
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if spec.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": key_schema(index.hash_key, index.range_key),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in spec.indexes
+            ]
+        with self._translated_errors(spec.name):
+            self.client.create_table(**kwargs)
+
+    def delete_table(self, table: str) -> None:
+        with self._translated_errors(table):
+            self.client.delete_table(TableName=self.table_name(table))
+
+    def wait_until_active(
+        self, tables: Sequence[str], *, timeout: float = 600, poll: float = 1.0
+    ) -> None:
+        """Poll DescribeTable until every table and its indexes are ACTIVE."""
+        deadline = time.monotonic() + timeout
+        waiting = list(tables)
+        while waiting:
+            waiting = [
+                t for t in waiting if not ((state := self.describe_table(t)) and state.active)
+            ]
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                raise StorageError(
+                    f"tables still not ACTIVE after {timeout:.0f}s: {', '.join(waiting)}"
+                )
+            time.sleep(poll)
+
+
+def _hash_and_range(schema: Sequence[Mapping[str, Any]]) -> tuple[str, str | None]:
+    hash_key = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+    range_key = next((k["AttributeName"] for k in schema if k["KeyType"] == "RANGE"), None)
+    return hash_key, range_key
+
+
+def _projection(attributes: Sequence[str]) -> dict[str, Any]:
+    names = {f"#p{i}": name for i, name in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
+def _expression_args(
+    condition: str | None,
+    names: Mapping[str, str] | None,
+    values: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if condition:
+        args["ConditionExpression"] = condition
+    if names:
+        args["ExpressionAttributeNames"] = dict(names)
+    if values:
+        args["ExpressionAttributeValues"] = _values(values)
+    return args

