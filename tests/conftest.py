@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -114,3 +115,16 @@ def store(bare_store: Store, engine: str) -> Iterator[Store]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line per engine, so a CI log shows that DynamoDB Local tests really ran."""
+    for engine_name in ENGINES:
+        counts = {
+            outcome: sum(
+                1 for r in terminalreporter.stats.get(outcome, []) if f"[{engine_name}" in r.nodeid
+            )
+            for outcome in ("passed", "failed", "skipped", "error")
+        }
+        if summary := ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n):
+            terminalreporter.write_line(f"engine {engine_name}: {summary}")

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from budgetcli import __version__, output
-from budgetcli.cli import local, tables
+from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
 from budgetcli.errors import BudgetError, ExitCode
 
 
@@ -82,7 +82,9 @@ def root(
     ctx.meta["debug"] = debug
 
 
-tables.register(app)
+# Each group module adds its own commands; the order here is the order in --help.
+for group in (accounts, expenses, budgets, alerts, transfer, reports, tables):
+    group.register(app)
 app.add_typer(local.app, name="local", rich_help_panel="Storage")
 
 

@@ -1,0 +1,169 @@
+"""Parsers for what people type: amounts, dates, months, categories, text and URLs.
+
+Each returns the normalised value or raises InvalidInput with a message that says
+what to type instead. Nothing here touches storage or the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from budgetcli.errors import InvalidInput
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000")
+MAX_CATEGORY_LENGTH = 64
+MAX_DESCRIPTION_LENGTH = 500
+MAX_URL_LENGTH = 2048
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+_PLAIN_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$|^[+-]?\.\d+$", re.ASCII)
+# 1,234.56 or 1,234,567.8: comma thousands groups are only unambiguous beside a decimal point.
+_GROUPED_AMOUNT = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+
+
+def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
+    """A positive amount of money with at most two decimal places, as an exact Decimal.
+
+    With `allow_negative`, a negative amount is returned as it is (bank debits).
+    """
+    raw = text.strip()
+    if _GROUPED_AMOUNT.match(raw):
+        raw = raw.replace(",", "")
+    elif "," in raw:
+        raise InvalidInput(
+            f"amount {text!r} is ambiguous: write it with a dot for cents and no "
+            "thousands separator, like 1234.50"
+        )
+    if not _PLAIN_AMOUNT.match(raw):
+        raise InvalidInput(f"amount {text!r} is not a number: write it like 12.50")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"amount {text!r} is not a number: write it like 12.50") from None
+    if amount < 0 and not allow_negative:
+        raise InvalidInput(f"amount {text!r} must be positive")
+    if amount == 0:
+        raise InvalidInput(f"amount {text!r} must be more than zero")
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidInput(f"amount {text!r} is over the limit of 1000000000")
+    if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
+        raise InvalidInput(f"amount {text!r} has more than two decimal places")
+    return amount.quantize(CENT)
+
+
+def _check_year(day: date, text: str) -> date:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise InvalidInput(f"date {text!r} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+    return day
+
+
+def parse_date(text: str, *, today: date | None = None, date_format: str | None = None) -> date:
+    """A calendar date from ISO (2026-11-03), `today`, `yesterday`, or `Nov 3`/`3 Nov 2026`.
+
+    With `date_format`, only that strptime pattern is accepted.
+    """
+    raw = text.strip()
+    today = today or date.today()
+    if not raw:
+        raise InvalidInput("date is empty: use YYYY-MM-DD, today or yesterday")
+    if date_format:
+        try:
+            return _check_year(datetime.strptime(raw, date_format).date(), text)
+        except ValueError:
+            raise InvalidInput(f"date {text!r} does not match the format {date_format!r}") from None
+    lowered = raw.lower()
+    if lowered == "today":
+        return today
+    if lowered == "yesterday":
+        return today - timedelta(days=1)
+    if re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", raw, re.ASCII):
+        try:
+            return _check_year(date.fromisoformat(_zero_pad_iso(raw)), text)
+        except ValueError:
+            raise InvalidInput(f"date {text!r} is not a real calendar date") from None
+    if re.fullmatch(r"\d+", raw):
+        # dateutil reads a bare number as a day of this month or a year: too surprising.
+        raise InvalidInput(f"date {text!r} is not a date: use YYYY-MM-DD")
+    from dateutil import parser as dateutil_parser
+
+    default = datetime(today.year, today.month, 1)
+    try:
+        parsed = dateutil_parser.parse(raw, default=default, fuzzy=False)
+    except (ValueError, OverflowError, dateutil_parser.ParserError):
+        raise InvalidInput(
+            f"date {text!r} is not a date: use YYYY-MM-DD, today, yesterday or 'Nov 3'"
+        ) from None
+    if (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) != (0, 0, 0, 0):
+        raise InvalidInput(f"date {text!r} has a time of day: give only the date")
+    return _check_year(parsed.date(), text)
+
+
+def _zero_pad_iso(raw: str) -> str:
+    year, month, day = raw.split("-")
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """`YYYY-MM` as its first and last day."""
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise InvalidInput(f"month {text!r} must look like 2026-11")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"month {text!r} has no month {month}")
+    first = _check_year(date(year, month, 1), text)
+    return first, month_end(first)
+
+
+def month_end(day: date) -> date:
+    next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return next_month - timedelta(days=1)
+
+
+def format_month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def parse_category(text: str) -> str:
+    """Trimmed, lower-cased, 1-64 characters, no control characters."""
+    category = text.strip().lower()
+    if not category:
+        raise InvalidInput("category is empty: name one, like food")
+    if len(category) > MAX_CATEGORY_LENGTH:
+        raise InvalidInput(f"category is longer than {MAX_CATEGORY_LENGTH} characters")
+    if _has_control_characters(category):
+        raise InvalidInput("category contains control characters")
+    return category
+
+
+def parse_description(text: str | None) -> str:
+    """Trimmed, at most 500 characters, no control characters; may be empty."""
+    description = (text or "").strip()
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidInput(
+            f"description is {len(description)} characters long; the limit is "
+            f"{MAX_DESCRIPTION_LENGTH}"
+        )
+    if _has_control_characters(description):
+        raise InvalidInput("description contains control characters such as tabs or newlines")
+    return description
+
+
+def parse_url(text: str) -> str:
+    """An http(s) URL with a host, such as a link to a receipt."""
+    url = text.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidInput(f"URL is longer than {MAX_URL_LENGTH} characters")
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", url, re.IGNORECASE):
+        raise InvalidInput(f"URL {text!r} must start with http:// or https:// and name a host")
+    return url
