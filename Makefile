@@ -52,7 +52,7 @@ demo: engine
 	done
 
 bench: engine
-	$(BIN)/python bench/run.py
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .cache .demo .pytest_cache .mypy_cache .ruff_cache

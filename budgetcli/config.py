@@ -151,3 +151,50 @@ def load_settings() -> Settings:
         region=str(region) if region else None,
         ses_sender=str(sender) if sender else None,
     )
+
+
+def session_file() -> Path:
+    return config_dir() / "session.json"
+
+
+def read_session_file() -> tuple[object | None, bool]:
+    """The session file's JSON (None when there is none) and whether its mode was fixed.
+
+    A session file readable by others is tightened to 0600 rather than trusted as is.
+    """
+    import json
+
+    path = session_file()
+    try:
+        mode = path.stat().st_mode & 0o777
+        text = path.read_text()
+    except FileNotFoundError:
+        return None, False
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    fixed = False
+    if mode & 0o077:
+        os.chmod(path, 0o600)
+        fixed = True
+    try:
+        return json.loads(text), fixed
+    except ValueError:
+        return {"corrupt": True}, fixed
+
+
+def write_session_file(data: dict[str, str]) -> Path:
+    import json
+
+    path = session_file()
+    ensure_private_dir(path.parent)
+    os.chmod(path.parent, 0o700)
+    write_file_atomically(path, json.dumps(data, indent=2).encode(), mode=0o600)
+    return path
+
+
+def remove_session_file() -> bool:
+    try:
+        session_file().unlink()
+    except FileNotFoundError:
+        return False
+    return True

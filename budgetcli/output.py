@@ -83,8 +83,11 @@ def emit_table(
     title: str | None = None,
     footer: Mapping[str, str] | None = None,
     caption: str | None = None,
+    show_header: bool = True,
 ) -> None:
-    table = Table(title=title, caption=caption, show_footer=footer is not None)
+    table = Table(
+        title=title, caption=caption, show_footer=footer is not None, show_header=show_header
+    )
     for column in columns:
         table.add_column(
             column.header,
@@ -95,6 +98,19 @@ def emit_table(
     for row in rows:
         table.add_row(*("" if row.get(c.key) is None else str(row[c.key]) for c in columns))
     stdout_console().print(table)
+
+
+def emit_object(fmt: OutputFormat, fields: Mapping[str, Any]) -> None:
+    """One record: a two-column table for people, an object in JSON, one row in CSV."""
+    if fmt is OutputFormat.JSON:
+        emit_json(dict(fields))
+    elif fmt is OutputFormat.CSV:
+        emit_csv([Column(key, key) for key in fields], [fields])
+    else:
+        rows = [{"field": key, "value": value} for key, value in fields.items()]
+        emit_table(
+            [Column("", "field", style="bold"), Column("", "value")], rows, show_header=False
+        )
 
 
 def emit_records(

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from budgetcli import config, local_engine
 from budgetcli.errors import EngineError
+from budgetcli.services.accounts import User
 from budgetcli.services.tables import TABLES, init_tables
 from budgetcli.store import Store, connect
 
@@ -128,3 +129,20 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         }
         if summary := ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n):
             terminalreporter.write_line(f"engine {engine_name}: {summary}")
+
+
+@pytest.fixture
+def alice(store: Store) -> User:
+    """A registered user with a phone number, logged in: CLI commands run as alice."""
+    from tests.helpers import log_in, make_user
+
+    make_user(store, "alice", phone="+15555550100")
+    return log_in(store, "alice")
+
+
+@pytest.fixture
+def bob(store: Store) -> User:
+    """A registered user without a phone number, not logged in (see helpers.log_in)."""
+    from tests.helpers import make_user
+
+    return make_user(store, "bob")

@@ -1,9 +1,123 @@
-"""Commands of this group are registered by `register(app)`."""
+"""`budget register`, `login`, `logout`, `whoami`."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from budgetcli import config, output
+from budgetcli.cli.common import FormatOption, current_user, open_store, saved_session
+from budgetcli.errors import AuthError, InvalidInput
+from budgetcli.output import OutputFormat
+
+PANEL = "Account"
+
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password as one line from stdin (for scripts) instead of prompting.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app (nothing yet)."""
+    app.command("register", rich_help_panel=PANEL)(register_account)
+    app.command("login", rich_help_panel=PANEL)(login)
+    app.command("logout", rich_help_panel=PANEL)(logout)
+    app.command("whoami", rich_help_panel=PANEL)(whoami)
+
+
+def read_password(from_stdin: bool, *, confirm: bool) -> str:
+    """From one line of stdin, or a hidden prompt on a terminal; never from argv."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise InvalidInput("--password-stdin read no password: pipe it as one line")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InvalidInput("no terminal to ask for the password: pipe it with --password-stdin")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return password
+
+
+def register_account(
+    username: Annotated[str, typer.Argument(help="3-32 letters, digits, '.', '_' or '-'.")],
+    email: Annotated[str, typer.Option("--email", help="Where email alerts go.")],
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="For SMS alerts, in E.164 form: +15551234567.")
+    ] = None,
+    password_stdin: PasswordStdinOption = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Create an account. The password (10+ characters) is asked twice, hidden.
+
+    Usernames and emails are unique whatever their case.
+
+    Example:  budget register alice --email alice@example.com --phone +15551234567
+    """
+    from budgetcli.services import accounts
+
+    accounts.validate_registration(username, email, phone)  # fail before asking for a password
+    password = read_password(password_stdin, confirm=True)
+    accounts.check_password_strength(password)
+    user = accounts.register(open_store(), username, email, password, phone)
+    output.note(f"registered {user.username}: now run `budget login {user.username}`")
+    output.emit_object(fmt, user.to_json())
+
+
+def login(
+    username: Annotated[str, typer.Argument(help="Your username (any case).")],
+    password_stdin: PasswordStdinOption = False,
+) -> None:
+    """Log in and keep a session for this OS user (30 days unless `session_days` is set).
+
+    Cron jobs and scripts running as the same OS user share the session.
+
+    Example:  budget login alice
+    """
+    from budgetcli.services import accounts
+
+    password = read_password(password_stdin, confirm=False)
+    store = open_store()
+    settings = config.load_settings()
+    session = accounts.login(store, username, password, days=settings.session_days)
+    try:
+        previous = saved_session()
+    except AuthError:
+        previous = None
+    if previous and previous.token != session.token:
+        accounts.logout(store, previous)  # do not leave the replaced session usable
+    path = config.write_session_file(session.to_dict())
+    output.note(
+        f"logged in as {session.username} until {session.expires_at:%Y-%m-%d %H:%M} UTC "
+        f"(session in {path})"
+    )
+
+
+def logout() -> None:
+    """Revoke this session in the table and remove the session file.
+
+    Example:  budget logout
+    """
+    from budgetcli.services import accounts
+
+    try:
+        session = saved_session()
+    except AuthError as exc:
+        removed = config.remove_session_file()
+        output.note("removed an unusable session file" if removed else str(exc).split(":")[0])
+        return
+    accounts.logout(open_store(), session)
+    config.remove_session_file()
+    output.note(f"logged out {session.username}")
+
+
+def whoami(fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Show who is logged in: user id, username and email.
+
+    Example:  budget whoami --format json
+    """
+    output.emit_object(fmt, current_user(open_store()).to_json())

@@ -8,7 +8,7 @@ import typer
 
 from budgetcli import config, output
 from budgetcli.cli.common import FormatOption
-from budgetcli.output import Column, OutputFormat
+from budgetcli.output import OutputFormat
 
 if TYPE_CHECKING:
     from budgetcli.local_engine import EngineStatus
@@ -30,8 +30,8 @@ PortOption = Annotated[
 ]
 
 
-def _status_rows(status: EngineStatus) -> list[dict[str, str]]:
-    rows = {
+def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
+    fields = {
         "state": "running" if status.running else "stopped",
         "endpoint": status.endpoint or "",
         "pid": str(status.pid or ""),
@@ -39,21 +39,7 @@ def _status_rows(status: EngineStatus) -> list[dict[str, str]]:
         "started_at": status.started_at or "",
         "data_dir": str(status.data_dir),
     }
-    return [{"field": key, "value": value} for key, value in rows.items() if value]
-
-
-def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.TABLE:
-        output.emit_table(
-            [Column("", "field", style="bold"), Column("", "value")], _status_rows(status)
-        )
-    else:
-        output.emit_records(
-            fmt,
-            [Column("Field", "field"), Column("Value", "value")],
-            _status_rows(status),
-            json_document=lambda: {row["field"]: row["value"] for row in _status_rows(status)},
-        )
+    output.emit_object(fmt, {key: value for key, value in fields.items() if value})
 
 
 @app.command()
