@@ -8,9 +8,23 @@ STAMP := $(VENV)/.installed
 export BUDGET_DYNAMODB_LOCAL_DIR ?= $(CURDIR)/.cache/dynamodb-local
 
 DEMO_DIR := $(CURDIR)/.demo
+# The demo keeps its own config, data and port, so it never touches a real budget.
 DEMO_ENV := BUDGET_CONFIG_DIR=$(DEMO_DIR)/config BUDGET_DATA_DIR=$(DEMO_DIR)/data \
-	BUDGET_LOCAL_PORT=$${BUDGET_LOCAL_PORT:-8643} BUDGET_BACKEND=local BUDGET_ENDPOINT_URL=
-BUDGET := $(DEMO_ENV) $(BIN)/budget
+	BUDGET_LOCAL_PORT=$${BUDGET_LOCAL_PORT:-8643} BUDGET_BACKEND=local BUDGET_ENDPOINT_URL= \
+	PATH=$(CURDIR)/$(BIN):$$PATH
+
+define DEMO_SCRIPT
+set -e
+trap 'echo; budget local stop' EXIT
+bold=; plain=; if [ -t 1 ]; then bold=$$(printf '\033[1m'); plain=$$(printf '\033[0m'); fi
+step() { printf '\n%s$$ %s%s\n' "$$bold" "$$*" "$$plain"; eval "$$*"; }
+step budget init-tables
+step "printf 'demo-password-1\\n' | budget register demo --email demo@example.com --password-stdin"
+step "printf 'demo-password-1\\n' | budget login demo --password-stdin"
+step budget whoami
+step budget local status
+endef
+export DEMO_SCRIPT
 
 .PHONY: help install engine demo test lint typecheck pytest bench clean
 
@@ -46,10 +60,7 @@ test: lint typecheck pytest
 
 demo: engine
 	@rm -rf $(DEMO_DIR)
-	@trap '$(BUDGET) local stop' EXIT; set -e; \
-	for step in "init-tables" "local status"; do \
-		echo; echo "\$$ budget $$step"; $(BUDGET) $$step; \
-	done
+	@$(DEMO_ENV) bash -c "$$DEMO_SCRIPT"
 
 bench: engine
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -20,6 +20,7 @@ DEFAULT_TABLE_PREFIX = "smart-budget"
 DEFAULT_LOCAL_PORT = 8642
 DEFAULT_LOCAL_HEAP_MB = 256
 DEFAULT_SESSION_DAYS = 30
+DEFAULT_TIMEOUT_SECONDS = 10
 
 BACKENDS = ("local", "aws")
 # DynamoDB table names are 3-255 of [A-Za-z0-9_.-]; the longest suffix we add is
@@ -80,6 +81,7 @@ class Settings:
     session_days: int = DEFAULT_SESSION_DAYS
     region: str | None = None
     ses_sender: str | None = None
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -139,6 +141,7 @@ def load_settings() -> Settings:
     days = pick("BUDGET_SESSION_DAYS", "session_days")
     region = pick("AWS_REGION", "region") or os.environ.get("AWS_DEFAULT_REGION")
     sender = pick("BUDGET_SES_SENDER", "ses_sender")
+    timeout = pick("BUDGET_TIMEOUT", "timeout_seconds")
     return Settings(
         backend=backend,
         endpoint_url=str(endpoint_url) if endpoint_url else None,
@@ -150,6 +153,9 @@ def load_settings() -> Settings:
         session_days=_int_setting("session_days", days, 1, 365) if days else DEFAULT_SESSION_DAYS,
         region=str(region) if region else None,
         ses_sender=str(sender) if sender else None,
+        timeout_seconds=_int_setting("timeout_seconds", timeout, 1, 300)
+        if timeout
+        else DEFAULT_TIMEOUT_SECONDS,
     )
 
 

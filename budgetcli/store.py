@@ -127,15 +127,21 @@ def make_client(
     import boto3
     from botocore.config import Config
 
+    # Each attempt waits at most timeout_seconds, so a hung endpoint fails in bounded time.
+    timeout = settings.timeout_seconds
     if settings.backend == "aws":
         config = Config(
-            retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30
+            retries={"mode": "standard", "total_max_attempts": 5},
+            connect_timeout=timeout,
+            read_timeout=timeout,
         )
         aws_session: Any = boto3.session.Session(region_name=settings.region)
         return aws_session.client(service, config=config)
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=30
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=min(timeout, 3),
+        read_timeout=timeout,
     )
     endpoint = settings.endpoint_url
     if endpoint is None:

@@ -1,0 +1,108 @@
+"""Fault injection on the real call path: botocore `before-send` hooks answering for the engine."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+
+class _RawBody(io.BytesIO):
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.getvalue()
+
+
+def error_response(request: Any, code: str, status: int = 400) -> AWSResponse:
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code})
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = "injected"
+    headers["content-type"] = "application/x-amz-json-1.0"
+    return AWSResponse(request.url, status, headers, _RawBody(body.encode()))
+
+
+@contextmanager
+def failing_calls(
+    client: Any,
+    operation: str,
+    code: str,
+    *,
+    times: int,
+    status: int = 400,
+) -> Iterator[list[str]]:
+    """The first `times` sends of `operation` get error `code` instead of reaching the engine.
+
+    Registered first, so it also runs before moto's own handler. Yields the list of
+    outcomes ("injected" or "passed") for every attempt botocore made.
+    """
+    from moto.core.models import botocore_stubber
+
+    attempts: list[str] = []
+    # botocore calls every before-send handler and keeps the first response, so under
+    # moto its stubber would still apply an injected request: mute it for those.
+    moto_active = botocore_stubber.enabled
+
+    def intercept(request: Any, **_: Any) -> AWSResponse | None:
+        botocore_stubber.enabled = moto_active
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        if not target.endswith(f".{operation}"):
+            return None
+        if attempts.count("injected") < times:
+            attempts.append("injected")
+            botocore_stubber.enabled = False
+            return error_response(request, code, status)
+        attempts.append("passed")
+        return None
+
+    client.meta.events.register_first("before-send.dynamodb", intercept)
+    try:
+        yield attempts
+    finally:
+        client.meta.events.unregister("before-send.dynamodb", intercept)
+        botocore_stubber.enabled = moto_active
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: a hung engine."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+                held.append(connection)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def run_with_deadline(work: Callable[[], Any], seconds: float) -> Any:
+    """Run `work` in a thread; fail the test if it takes longer than `seconds`."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds}s"
+    return result[0] if result else None
