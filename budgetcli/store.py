@@ -290,10 +290,9 @@ class Store:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name(table), "Item": to_item(item)}
-        kwargs.update(_expression_args(condition, names, values))
+        request = self.put_op(table, item, condition=condition, names=names, values=values)
         with self._translated_errors(table):
-            self.client.put_item(**kwargs)
+            self.client.put_item(**request["Put"])
 
     def update(
         self,
@@ -306,15 +305,12 @@ class Store:
         values: Mapping[str, Any] | None = None,
     ) -> Item:
         """Apply an UpdateExpression; returns the item as it is afterwards."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name(table),
-            "Key": to_item(key),
-            "UpdateExpression": update,
-            "ReturnValues": "ALL_NEW",
-        }
-        kwargs.update(_expression_args(condition, names, values))
+        request = self.update_op(
+            table, key, update=update, condition=condition, names=names, values=values
+        )
         with self._translated_errors(table):
-            return from_item(self.client.update_item(**kwargs).get("Attributes", {}))
+            response = self.client.update_item(**request["Update"], ReturnValues="ALL_NEW")
+        return from_item(response.get("Attributes", {}))
 
     def delete(
         self,
@@ -325,10 +321,9 @@ class Store:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name(table), "Key": to_item(key)}
-        kwargs.update(_expression_args(condition, names, values))
+        request = self.delete_op(table, key, condition=condition, names=names, values=values)
         with self._translated_errors(table):
-            self.client.delete_item(**kwargs)
+            self.client.delete_item(**request["Delete"])
 
     # --- queries ------------------------------------------------------------
 
@@ -454,7 +449,7 @@ class Store:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One Put for `transact_write`."""
+        """One Put request, for `put` or for `transact_write`."""
         body = {"TableName": self.table_name(table), "Item": to_item(item)}
         body.update(_expression_args(condition, names, values))
         return {"Put": body}
@@ -469,7 +464,7 @@ class Store:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One Update for `transact_write`."""
+        """One Update request, for `update` or for `transact_write`."""
         body = {
             "TableName": self.table_name(table),
             "Key": to_item(key),
@@ -487,7 +482,7 @@ class Store:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One Delete for `transact_write`."""
+        """One Delete request, for `delete` or for `transact_write`."""
         body = {"TableName": self.table_name(table), "Key": to_item(key)}
         body.update(_expression_args(condition, names, values))
         return {"Delete": body}
