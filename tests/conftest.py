@@ -18,6 +18,7 @@ from budgetcli.errors import EngineError
 from budgetcli.services.accounts import User
 from budgetcli.services.tables import TABLES, init_tables
 from budgetcli.store import Store, connect
+from tests import secret_guard
 
 REPO = Path(__file__).resolve().parents[1]
 # Captured before any test edits the environment: where the DynamoDB Local jar is cached.
@@ -114,8 +115,41 @@ def store(bare_store: Store, engine: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def runner(request: pytest.FixtureRequest) -> CliRunner:
+    """A CliRunner whose outputs are checked for secrets at the end of the session."""
+    return secret_guard.RecordingCliRunner(request.node.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def remember_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every password hashed and every token issued is recorded for the secrets check."""
+    import werkzeug.security
+
+    from budgetcli.services import accounts
+
+    real = werkzeug.security.generate_password_hash
+    monkeypatch.setattr(
+        werkzeug.security, "generate_password_hash", secret_guard.recording_hash(real)
+    )
+    monkeypatch.setattr(accounts, "secrets", secret_guard.RecordingSecrets())
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for _, text in report.sections:
+        secret_guard.OUTPUTS.append((report.nodeid, text))
+    if report.longrepr is not None:
+        secret_guard.OUTPUTS.append((report.nodeid, str(report.longrepr)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite fails if any captured output contains a password, hash or token."""
+    if leaks := secret_guard.leaks():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"SECRETS LEAKED into {len(leaks)} outputs:", red=True)
+            for leak in leaks[:20]:
+                reporter.write_line(f"  {leak}", red=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
