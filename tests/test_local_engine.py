@@ -70,8 +70,9 @@ def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner)
     assert status["state"] == "running"
     assert status["endpoint"] == f"http://127.0.0.1:{os.environ['BUDGET_LOCAL_PORT']}"
     assert int(status["pid"]) > 0 and status["memory"].endswith("MiB")
-    state_file = own_engine / "engine.json"
-    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    for private in ("engine.json", "engine.log", "engine.lock"):
+        assert stat.S_IMODE((own_engine / private).stat().st_mode) == 0o600, private
+    assert stat.S_IMODE(own_engine.stat().st_mode) == 0o700
     again = runner.invoke(app, ["local", "start"])
     assert again.exit_code == 0 and "already running" in again.stderr
     stop = runner.invoke(app, ["local", "stop"])
