@@ -22,6 +22,10 @@ step budget init-tables
 step "printf 'demo-password-1\\n' | budget register demo --email demo@example.com --password-stdin"
 step "printf 'demo-password-1\\n' | budget login demo --password-stdin"
 step budget whoami
+step 'budget add 12.50 food "lunch with Sam"'
+step budget add 3.20 coffee --date yesterday
+step budget add 42 transport --date 2026-11-03
+step budget list
 step budget local status
 endef
 export DEMO_SCRIPT

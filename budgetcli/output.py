@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -67,6 +68,8 @@ class Column:
     key: str
     justify: str = "left"
     style: str | None = None
+    min_width: int | None = None
+    no_wrap: bool = False
 
 
 def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -85,14 +88,24 @@ def emit_table(
     caption: str | None = None,
     show_header: bool = True,
 ) -> None:
+    # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
     table = Table(
-        title=title, caption=caption, show_footer=footer is not None, show_header=show_header
+        title=title,
+        caption=caption,
+        show_footer=footer is not None,
+        show_header=show_header,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
     for column in columns:
         table.add_column(
             column.header,
             justify=column.justify,  # type: ignore[arg-type]
             style=column.style,
+            min_width=column.min_width,
+            no_wrap=column.no_wrap,
             footer=(footer or {}).get(column.key, ""),
         )
     for row in rows:

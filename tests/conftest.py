@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,7 +90,18 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("BUDGET_TABLE_PREFIX", f"t{uuid.uuid4().hex[:12]}")
     if request.param == "moto":
         from moto import mock_aws
+        from moto.core.botocore_stubber import BotocoreStubber
 
+        # DynamoDB applies each request atomically; moto does not lock, so concurrent
+        # conditional updates from threads could both pass. One request at a time here.
+        one_at_a_time = threading.RLock()
+        process_request = BotocoreStubber.process_request
+
+        def atomic_request(self: BotocoreStubber, aws_request: Any) -> Any:
+            with one_at_a_time:
+                return process_request(self, aws_request)
+
+        monkeypatch.setattr(BotocoreStubber, "process_request", atomic_request)
         monkeypatch.setenv("BUDGET_BACKEND", "aws")
         with mock_aws():
             yield "moto"
@@ -180,3 +192,23 @@ def bob(store: Store) -> User:
     from tests.helpers import make_user
 
     return make_user(store, "bob")
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of every DynamoDB operation budgetcli sends from now on, in order."""
+    from budgetcli import store as store_module
+
+    calls: list[str] = []
+    real_make_client = store_module.make_client
+
+    def recording_make_client(service: str, *args: Any, **kwargs: Any) -> Any:
+        client = real_make_client(service, *args, **kwargs)
+        if service == "dynamodb":
+            client.meta.events.register(
+                "before-call.dynamodb", lambda model, **_: calls.append(model.name)
+            )
+        return client
+
+    monkeypatch.setattr(store_module, "make_client", recording_make_client)
+    return calls

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from budgetcli.errors import Conflict, InvalidInput, NotFound
 from budgetcli.services.tables import EXPENSES
-from budgetcli.store import Store
+from budgetcli.store import ConditionFailed, Store, TransactionCancelled
 
 BY_USER_AND_DATE = "user_id-date-index"
+# One TransactWriteItems call; `rm` of more ids than this would no longer be all-or-nothing.
+MAX_IDS_PER_REMOVAL = 100
+OWNED_BY_ME = "user_id = :me"
 
 
 def utc_now_iso() -> str:
@@ -57,6 +62,136 @@ class Expense:
             created_at=str(item.get("created_at", "")),
             receipt_url=str(item["receipt_url"]) if item.get("receipt_url") else None,
         )
+
+    def to_record(self) -> dict[str, str]:
+        """The contract's expense object: amount as a two-place decimal string, no user_id."""
+        record = {
+            "expense_id": self.expense_id,
+            "amount": str(self.amount.quantize(Decimal("0.01"))),
+            "category": self.category,
+            "description": self.description,
+            "date": self.date.isoformat(),
+            "created_at": self.created_at,
+        }
+        if self.receipt_url:
+            record["receipt_url"] = self.receipt_url
+        return record
+
+
+def add_expense(
+    store: Store,
+    user_id: str,
+    *,
+    amount: Decimal,
+    category: str,
+    on: date,
+    description: str = "",
+    receipt_url: str | None = None,
+) -> Expense:
+    """Write one new expense; the values are expected to be parsed already."""
+    expense = Expense(
+        expense_id=str(uuid.uuid4()),
+        user_id=user_id,
+        amount=amount,
+        category=category,
+        description=description,
+        date=on,
+        created_at=utc_now_iso(),
+        receipt_url=receipt_url,
+    )
+    store.put(EXPENSES, expense.to_item(), condition="attribute_not_exists(expense_id)")
+    return expense
+
+
+def check_expense_id(text: str) -> str:
+    """Expense ids are UUIDs; anything else cannot name an expense."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise InvalidInput(
+            f"{text[:60]!r} is not an expense id: ids look like "
+            "3f2b6c1e-8d4a-4f7e-9c2a-1b5d7e9f0a12 (see `budget list`)"
+        ) from None
+
+
+def edit_expense(
+    store: Store,
+    user_id: str,
+    expense_id: str,
+    *,
+    amount: Decimal | None = None,
+    category: str | None = None,
+    description: str | None = None,
+    on: date | None = None,
+    receipt_url: str | None = None,
+) -> Expense:
+    """Change the given fields of one of `user_id`'s expenses and return it as it is now.
+
+    Another user's id fails exactly like an id that does not exist: the condition on
+    `user_id` is checked by DynamoDB in the same request as the write.
+    """
+    expense_id = check_expense_id(expense_id)
+    changes: dict[str, Any] = {
+        "amount": amount,
+        "category": category,
+        "description": description,
+        "date": on.isoformat() if on else None,
+        "receipt_url": receipt_url,
+    }
+    changes = {name: value for name, value in changes.items() if value is not None}
+    if not changes:
+        raise InvalidInput(
+            "nothing to change: give --amount, --category, --description, --date or --receipt-url"
+        )
+    names = {f"#{name}": name for name in changes}
+    values: dict[str, Any] = {f":{name}": value for name, value in changes.items()}
+    values[":me"] = user_id
+    try:
+        item = store.update(
+            EXPENSES,
+            {"expense_id": expense_id},
+            update="SET " + ", ".join(f"#{name} = :{name}" for name in changes),
+            condition=OWNED_BY_ME,
+            names=names,
+            values=values,
+        )
+    except ConditionFailed:
+        raise NotFound(f"no such expense: {expense_id} (see `budget list`)") from None
+    return Expense.from_item(item)
+
+
+def remove_expenses(store: Store, user_id: str, expense_ids: Iterable[str]) -> list[str]:
+    """Delete `user_id`'s expenses by id, all or none; returns the ids removed."""
+    unique = list(dict.fromkeys(check_expense_id(text) for text in expense_ids))
+    if not unique:
+        raise InvalidInput("give at least one expense id (see `budget list`)")
+    if len(unique) > MAX_IDS_PER_REMOVAL:
+        raise InvalidInput(
+            f"at most {MAX_IDS_PER_REMOVAL} ids at a time: split the list, e.g. with xargs -n 100"
+        )
+    operations = [
+        store.delete_op(
+            EXPENSES, {"expense_id": expense_id}, condition=OWNED_BY_ME, values={":me": user_id}
+        )
+        for expense_id in unique
+    ]
+    try:
+        store.transact_write(operations)
+    except TransactionCancelled as cancelled:
+        missing = [
+            expense_id
+            for expense_id, reason in zip(unique, cancelled.reasons, strict=False)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if not missing:
+            raise Conflict(
+                "another change to these expenses was in progress; nothing was removed: "
+                "run the command again"
+            ) from None
+        raise NotFound(
+            f"no such expense: {', '.join(missing)} (nothing was removed; see `budget list`)"
+        ) from None
+    return unique
 
 
 def query_expense_items(

@@ -1,0 +1,54 @@
+"""No command ever reads a table with Scan: its cost would grow with every user's data."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from budgetcli.cli import app
+from budgetcli.store import Store
+from tests.helpers import PASSWORD
+from tests.test_cli import all_commands
+
+# `budget local ...` manages the engine process and sends no DynamoDB requests.
+NOT_STORAGE_COMMANDS = {"local start", "local stop", "local status", "local install"}
+
+
+def session() -> list[tuple[list[str], str | None]]:
+    """One invocation of every storage command, in an order that makes each one succeed."""
+    return [
+        (["init-tables"], None),
+        (["register", "carol", "--email", "carol@example.com", "--password-stdin"], PASSWORD),
+        (["login", "carol", "--password-stdin"], PASSWORD),
+        (["whoami"], None),
+        (["add", "12.50", "food", "--date", "2026-11-03"], None),
+        (["list", "--month", "2026-11", "--category", "food"], None),
+        (["edit", "{expense_id}", "--amount", "13.00"], None),
+        (["rm", "{expense_id}"], None),
+        (["logout"], None),
+    ]
+
+
+def command_name(args: list[str], known: set[str]) -> str:
+    two_words = " ".join(args[:2])
+    return two_words if two_words in known else args[0]
+
+
+def test_no_command_issues_a_scan(
+    runner: CliRunner, bare_store: Store, dynamodb_calls: list[str]
+) -> None:
+    known = {name for name, _ in all_commands()}
+    exercised: set[str] = set()
+    expense_id = ""
+    for args, stdin in session():
+        args = [arg.replace("{expense_id}", expense_id) for arg in args]
+        result = runner.invoke(app, args, input=stdin)
+        assert result.exit_code == 0, (args, result.stderr)
+        if args[0] == "add":
+            added = runner.invoke(app, [*args, "--format", "json"])
+            expense_id = json.loads(added.stdout)["expense_id"]
+        exercised.add(command_name(args, known))
+    assert "Query" in dynamodb_calls and "Scan" not in dynamodb_calls
+    unexercised = known - exercised - NOT_STORAGE_COMMANDS
+    assert not unexercised, f"add an invocation of {sorted(unexercised)} to this test"
