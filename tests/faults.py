@@ -106,3 +106,53 @@ def run_with_deadline(work: Callable[[], Any], seconds: float) -> Any:
     thread.join(seconds)
     assert not thread.is_alive(), f"still running after {seconds}s"
     return result[0] if result else None
+
+
+@contextmanager
+def lost_responses(client: Any, operation: str, *, times: int) -> Iterator[list[str]]:
+    """The first `times` sends of `operation` reach the engine, but the answer is lost.
+
+    The engine applies the request; botocore sees a 500 and retries it, as it would
+    after a connection dropped between DynamoDB and us.
+    """
+    import urllib.request
+
+    from moto.core.models import botocore_stubber
+
+    attempts: list[str] = []
+    moto_active = botocore_stubber.enabled
+
+    def deliver(request: Any) -> None:
+        if moto_active:
+            botocore_stubber.process_request(request)
+            return
+        headers = {
+            key: value.decode() if isinstance(value, bytes) else value
+            for key, value in request.headers.items()
+        }
+        forwarded = urllib.request.Request(
+            request.url, data=request.body, headers=headers, method=request.method
+        )
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            answer.read()
+
+    def intercept(request: Any, **_: Any) -> AWSResponse | None:
+        botocore_stubber.enabled = moto_active
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        if not target.endswith(f".{operation}"):
+            return None
+        if attempts.count("lost") >= times:
+            attempts.append("passed")
+            return None
+        attempts.append("lost")
+        deliver(request)
+        botocore_stubber.enabled = False
+        return error_response(request, "InternalServerError", 500)
+
+    client.meta.events.register_first("before-send.dynamodb", intercept)
+    try:
+        yield attempts
+    finally:
+        client.meta.events.unregister("before-send.dynamodb", intercept)
+        botocore_stubber.enabled = moto_active

@@ -359,3 +359,15 @@ def test_switching_users_switches_what_is_listed(
     assert [r["category"] for r in listed(runner)] == ["a"]
     log_in(store, "bob")
     assert [r["category"] for r in listed(runner)] == ["b"]
+
+
+def test_add_survives_a_lost_response_without_a_duplicate(store: Store, alice: User) -> None:
+    from tests.faults import lost_responses
+
+    with lost_responses(store.client, "PutItem", times=1) as attempts:
+        expense = add_expense(
+            store, alice.user_id, amount=Decimal("7.00"), category="taxi", on=date(2026, 11, 3)
+        )
+    assert attempts == ["lost", "passed"]
+    [item] = all_expense_items(store)
+    assert item["expense_id"] == expense.expense_id and item["amount"] == Decimal("7.00")

@@ -99,7 +99,16 @@ def add_expense(
         created_at=utc_now_iso(),
         receipt_url=receipt_url,
     )
-    store.put(EXPENSES, expense.to_item(), condition="attribute_not_exists(expense_id)")
+    try:
+        store.put(EXPENSES, expense.to_item(), condition="attribute_not_exists(expense_id)")
+    except ConditionFailed:
+        # botocore retried a put whose first answer was lost: the id is new, so an item
+        # with it and our content is that first put, not a clash.
+        stored = store.get(EXPENSES, {"expense_id": expense.expense_id}, consistent=True)
+        if stored != expense.to_item():
+            raise Conflict(
+                "an expense with this id exists already: run the command again"
+            ) from None
     return expense
 
 
