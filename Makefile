@@ -26,6 +26,12 @@ step 'budget add 12.50 food "lunch with Sam"'
 step budget add 3.20 coffee --date yesterday
 step budget add 42 transport --date 2026-11-03
 step budget list
+step budget budget set food 40
+step budget budget set transport 30 --threshold 90
+step budget budget list
+step budget alerts
+step budget alerts history
+step budget report
 step budget local status
 endef
 export DEMO_SCRIPT

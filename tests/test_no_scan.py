@@ -28,6 +28,8 @@ def session() -> list[tuple[list[str], str | None]]:
         (["budget", "list", "--month", "2026-11"], None),
         (["alerts", "--month", "2026-11"], None),
         (["alerts", "history"], None),
+        (["report", "--month", "2026-11"], None),
+        (["report", "--by", "month", "--category", "food"], None),
         (["budget", "rm", "food"], None),
         (["edit", "{expense_id}", "--amount", "13.00"], None),
         (["rm", "{expense_id}"], None),
