@@ -26,6 +26,10 @@ step 'budget add 12.50 food "lunch with Sam"'
 step budget add 3.20 coffee --date yesterday
 step budget add 42 transport --date 2026-11-03
 step budget list
+step "printf 'date,amount,category,description\\n2026-11-02,4.50,coffee,flat white\\n2026-11-02,4.50,coffee,flat white\\n2026-11-04,61.20,groceries,weekly shop\\n' > $(DEMO_DIR)/statement.csv"
+step budget import $(DEMO_DIR)/statement.csv
+step budget import $(DEMO_DIR)/statement.csv
+step budget export --format csv
 step budget budget set food 40
 step budget budget set transport 30 --threshold 90
 step budget budget list

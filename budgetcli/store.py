@@ -631,6 +631,65 @@ class Store:
                 )
             time.sleep(poll)
 
+    # --- conditional bulk puts -------------------------------------------------
+
+    def put_if_absent(
+        self, table: str, items: Sequence[Mapping[str, Any]], *, key: str
+    ) -> list[bool]:
+        """Put each item unless one with the same `key` exists; True where it was written.
+
+        BatchWriteItem cannot take a condition, so this writes TransactWriteItems of up to
+        100 Puts, each with attribute_not_exists (on DynamoDB Local several times faster
+        than single conditional puts). When some items exist already the transaction is
+        cancelled with a reason per item: those are dropped and the rest is sent again.
+        An existing item is never overwritten. Items must have distinct keys.
+        """
+        written = [False] * len(items)
+        for chunk in _chunks(range(len(items)), TRANSACTION_SIZE):
+            todo: list[int] = chunk
+            retries = 0
+            while todo:
+                operations = [
+                    self.put_op(
+                        table, items[i], condition="attribute_not_exists(#key)", names={"#key": key}
+                    )
+                    for i in todo
+                ]
+                try:
+                    self.transact_write(operations)
+                except TransactionCancelled as exc:
+                    todo, transient = self._still_to_put(todo, exc.reasons)
+                    if transient:
+                        if retries == MAX_BATCH_RETRIES:
+                            raise StorageError(
+                                "DynamoDB kept cancelling the writes (conflicting writes or "
+                                "throttling): run the command again"
+                            ) from None
+                        time.sleep(_backoff(retries))
+                        retries += 1
+                    continue
+                for i in todo:
+                    written[i] = True
+                todo = []
+        return written
+
+    @staticmethod
+    def _still_to_put(todo: list[int], reasons: list[str | None]) -> tuple[list[int], bool]:
+        """After a cancelled transaction of conditional puts: which to send again, and
+        whether to wait first (a transient reason) rather than resend at once."""
+        if len(reasons) != len(todo):
+            raise StorageError("DynamoDB cancelled the writes without saying why: run it again")
+        transient = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+        unexpected = {str(r) for r in reasons} - transient - {"None", "ConditionalCheckFailed"}
+        if unexpected:
+            raise StorageError(f"DynamoDB refused the writes ({', '.join(sorted(unexpected))})")
+        again = [
+            i for i, reason in zip(todo, reasons, strict=True) if reason != "ConditionalCheckFailed"
+        ]
+        # Nothing dropped and nothing transient would resend the same request forever.
+        wait = len(again) == len(todo) or any(reason in transient for reason in reasons)
+        return again, wait
+
 
 def _hash_and_range(schema: Sequence[Mapping[str, Any]]) -> tuple[str, str | None]:
     hash_key = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")

@@ -33,6 +33,8 @@ def session() -> list[tuple[list[str], str | None]]:
         (["budget", "rm", "food"], None),
         (["edit", "{expense_id}", "--amount", "13.00"], None),
         (["rm", "{expense_id}"], None),
+        (["import", "-"], "date,amount,category\n2026-11-04,1.00,food\n"),
+        (["export", "--format", "json"], None),
         (["logout"], None),
     ]
 
