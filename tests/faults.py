@@ -156,3 +156,49 @@ def lost_responses(client: Any, operation: str, *, times: int) -> Iterator[list[
     finally:
         client.meta.events.unregister("before-send.dynamodb", intercept)
         botocore_stubber.enabled = moto_active
+
+
+class EngineDeath:
+    """Makes DynamoDB unreachable, for every client budgetcli builds, from a chosen call on.
+
+    `die_at(operation, nth)` kills it when the nth call of `operation` is sent (1-based,
+    retries not counted); `revive()` brings it back, as `budget local start` would.
+    """
+
+    def __init__(self) -> None:
+        self.dead = False
+        self.trigger: tuple[str, int] | None = None
+        self.seen: dict[str, int] = {}
+
+    def die_at(self, operation: str, nth: int = 1) -> None:
+        self.trigger, self.seen = (operation, nth), {}
+
+    def revive(self) -> None:
+        self.dead, self.trigger = False, None
+
+    def intercept(self, request: Any, **_: Any) -> None:
+        from botocore.exceptions import EndpointConnectionError
+
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        operation = target.rsplit(".", 1)[-1]
+        retry = "attempt=1" not in str(request.headers.get("amz-sdk-request", "attempt=1"))
+        if not retry:
+            self.seen[operation] = self.seen.get(operation, 0) + 1
+        if self.trigger and self.trigger == (operation, self.seen.get(operation)):
+            self.dead = True
+        if self.dead:
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+    def install(self, monkeypatch: Any) -> None:
+        from budgetcli import store as store_module
+
+        real_make_client = store_module.make_client
+
+        def make_client(service: str, *args: Any, **kwargs: Any) -> Any:
+            client = real_make_client(service, *args, **kwargs)
+            if service == "dynamodb":
+                client.meta.events.register_first("before-send.dynamodb", self.intercept)
+            return client
+
+        monkeypatch.setattr(store_module, "make_client", make_client)

@@ -94,7 +94,11 @@ def alerts(
     store = open_store()
     user = current_user(store)
     deliverer = deliverer_for(DeliveryMethod(method), user, settings)
-    run = service.run_alerts(store, user.user_id, first, last, deliverer)
+    try:
+        run = service.run_alerts(store, user.user_id, first, last, deliverer)
+    except service.AlertsInterrupted as interrupted:
+        _emit_run(fmt, interrupted.run)  # stored, so no later run would show them
+        raise
     _emit_run(fmt, run)
     if run.retried:
         delivered = sum(1 for a in run.retried if a not in run.failed)

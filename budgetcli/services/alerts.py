@@ -21,7 +21,7 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any
 
-from budgetcli.errors import InvalidInput
+from budgetcli.errors import BudgetError, InvalidInput
 from budgetcli.parsing import CENT, format_month
 from budgetcli.services.budgets import Budget, BudgetStatus, budget_status, percent_of
 from budgetcli.services.delivery import Deliverer, DeliveryFailed
@@ -187,6 +187,37 @@ def run_alerts(
     Also retries earlier deliveries by the same method that failed.
     """
     run = AlertRun()
+    try:
+        _raise_due_alerts(store, user_id, first, last, deliverer, run, now)
+    except BudgetError as exc:
+        if run.raised or run.retried:
+            raise AlertsInterrupted(exc, run) from exc
+        raise
+    return run
+
+
+class AlertsInterrupted(BudgetError):
+    """Storage failed part-way through a run; `run` holds what was already raised.
+
+    Those alerts are stored, so the next run will not raise them again: they must be
+    reported now.
+    """
+
+    def __init__(self, cause: BudgetError, run: AlertRun):
+        super().__init__(str(cause))
+        self.exit_code = cause.exit_code
+        self.run = run
+
+
+def _raise_due_alerts(
+    store: Store,
+    user_id: str,
+    first: date,
+    last: date,
+    deliverer: Deliverer,
+    run: AlertRun,
+    now: datetime | None,
+) -> None:
     if not deliverer.immediate:
         # Before raising anything new, so that a failure of this run waits for the next.
         run.retried = [
@@ -219,7 +250,6 @@ def run_alerts(
             raised = _raise(store, deliverer, status, month, level, notification_id, now)
             if raised is not None:
                 run.raised.append(_deliver(store, deliverer, *raised, now))
-    return run
 
 
 def _raise(
