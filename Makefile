@@ -40,12 +40,13 @@ step budget local status
 endef
 export DEMO_SCRIPT
 
-.PHONY: help install engine demo test lint typecheck pytest bench clean
+.PHONY: help install engine demo test lint typecheck pytest bench stress clean
 
 help:
 	@echo "make demo   set up .venv and run a short session against DynamoDB Local"
 	@echo "make test   set up .venv and run ruff, mypy and pytest"
 	@echo "make bench  run the benchmarks in bench/"
+	@echo "make stress 4 shell loops of 250 \`budget add\` against one DynamoDB Local"
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 or newer"; exit 1; }
@@ -78,6 +79,10 @@ demo: engine
 
 bench: engine
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The suite runs the same test with 4 x 10; this is the full 4 x 250 of issue 8.
+stress: engine
+	STRESS_ADDS_PER_LOOP=250 $(BIN)/pytest tests/test_hardening.py -k "shell_loops and dynamodb" -v
 
 clean:
 	rm -rf $(VENV) .cache .demo .pytest_cache .mypy_cache .ruff_cache

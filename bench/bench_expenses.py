@@ -19,11 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store  # noqa: E402
+from bench.common import BUDGET, bench_environment, bench_store, logged_in_env  # noqa: E402
 from budgetcli.services.expenses import Expense, utc_now_iso  # noqa: E402
 from budgetcli.store import Store  # noqa: E402
 
-PASSWORD = "bench-password-1"
 REPEATS = 15
 AWS_CLI = shutil.which("aws", path="/usr/bin:/usr/local/bin") or shutil.which("aws")
 
@@ -52,24 +51,6 @@ def round_robin(runs: dict[str, Callable[[], float]], repeats: int) -> dict[str,
         for name, run in runs.items():
             timings[name].append(run())
     return {name: statistics.median(values) for name, values in timings.items()}
-
-
-def user_env(env: dict[str, str], root: Path, username: str) -> dict[str, str]:
-    """An environment whose session is `username`'s (each user gets its own config dir)."""
-    own = dict(env, BUDGET_CONFIG_DIR=str(root / username))
-    for command in (
-        ["register", username, "--email", f"{username}@example.com"],
-        ["login", username],
-    ):
-        subprocess.run(
-            [BUDGET, *command, "--password-stdin"],
-            env=own,
-            input=PASSWORD + "\n",
-            text=True,
-            check=True,
-            capture_output=True,
-        )
-    return own
 
 
 def user_id(env: dict[str, str]) -> str:
@@ -103,7 +84,7 @@ def main() -> None:
         root = Path(env["BUDGET_CONFIG_DIR"])
         endpoint = env["BUDGET_ENDPOINT_URL"]
         table = store.table_name("expenses")
-        alice = user_env(env, root, "alice")
+        alice = logged_in_env(env, root, "alice")
         aws_env = dict(env, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_PAGER="")
 
         runs: dict[str, Callable[[], float]] = {
@@ -141,8 +122,8 @@ def main() -> None:
         # Same month rows (50) for both; `heavy` also has 20,000 expenses in earlier years.
         month = [date(2026, 11, 1) + timedelta(days=i % 30) for i in range(50)]
         history = [date(2021, 1, 1) + timedelta(days=i % 2000) for i in range(20_000)]
-        light = user_env(env, root, "light")
-        heavy = user_env(env, root, "heavy")
+        light = logged_in_env(env, root, "light")
+        heavy = logged_in_env(env, root, "heavy")
         seed(store, user_id(light), month + history[:50])
         started = time.perf_counter()
         seed(store, user_id(heavy), month + history)

@@ -29,9 +29,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store  # noqa: E402
+from bench.common import BUDGET, bench_environment, bench_store, logged_in_env  # noqa: E402
 
-PASSWORD = "bench-password-1"
 ROWS = 10_000
 LARGE_ROWS = 100_000
 CEILING_THREADS = 4
@@ -56,24 +55,6 @@ def bank_csv(path: Path, rows: int) -> Path:
             amount = f"{k % 180 + 1}.{(k * 37) % 100:02d}"
             out.write(f"{day},{amount},{CATEGORIES[k % 7]},Card payment shop {k % 1500}\n")
     return path
-
-
-def user_env(env: dict[str, str], root: Path, username: str) -> dict[str, str]:
-    """An environment logged in as a new user `username` (its own config dir)."""
-    own = dict(env, BUDGET_CONFIG_DIR=str(root / "users" / username))
-    for command in (
-        ["register", username, "--email", f"{username}@example.com"],
-        ["login", username],
-    ):
-        subprocess.run(
-            [BUDGET, *command, "--password-stdin"],
-            env=own,
-            input=PASSWORD + "\n",
-            text=True,
-            check=True,
-            capture_output=True,
-        )
-    return own
 
 
 def peak_rss_mib(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -199,7 +180,7 @@ def main() -> None:
         for round_number in range(args.rounds):
             timings["ceiling"].append(ceiling(store.client, table, ROWS))
             timings["transactions"].append(bare_transactions(store.client, table, ROWS))
-            user = user_env(env, root, f"bench{round_number}")
+            user = logged_in_env(env, root, f"bench{round_number}")
             seconds, rss, out = peak_rss_mib(command, user)
             summary = json.loads(out)
             if summary["imported"] != ROWS:
@@ -249,7 +230,7 @@ def main() -> None:
         print(f"\n== peak RSS of `budget import` (MiB)\n{ROWS:>7,} rows  {max(rss_10k):6.1f}")
         if not args.quick:
             large = bank_csv(root / "large.csv", LARGE_ROWS)
-            user = user_env(env, root, "large")
+            user = logged_in_env(env, root, "large")
             seconds, rss, out = peak_rss_mib(
                 [BUDGET, "import", str(large), "--format", "json"], user
             )

@@ -75,3 +75,24 @@ def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1)
 
 def run_command(argv: Sequence[str], env: dict[str, str], stdin: str | None = None) -> None:
     subprocess.run(list(argv), env=env, input=stdin, text=True, check=True, capture_output=True)
+
+
+BENCH_PASSWORD = "bench-password-1"
+
+
+def logged_in_env(env: dict[str, str], root: Path, username: str) -> dict[str, str]:
+    """`env` for a new user `username`, registered and logged in with its own config dir."""
+    own = dict(env, BUDGET_CONFIG_DIR=str(root / "users" / username))
+    for command in (
+        ["register", username, "--email", f"{username}@example.com"],
+        ["login", username],
+    ):
+        subprocess.run(
+            [BUDGET, *command, "--password-stdin"],
+            env=own,
+            input=BENCH_PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+    return own

@@ -48,7 +48,13 @@ def config_file() -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) with mode 0700 if missing."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create {path} ({exc.strerror}): point BUDGET_CONFIG_DIR or "
+            "BUDGET_DATA_DIR at a directory you can write"
+        ) from None
     return path
 
 
@@ -58,7 +64,10 @@ def write_file_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
     Readers see the old file or the new one, never half of either.
     """
     ensure_private_dir(path.parent)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError(f"cannot write in {path.parent} ({exc.strerror})") from None
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as tmp:
@@ -173,9 +182,11 @@ def read_session_file() -> tuple[object | None, bool]:
     path = session_file()
     try:
         mode = path.stat().st_mode & 0o777
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, False
+    except UnicodeDecodeError:
+        return {"corrupt": True}, False
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     fixed = False

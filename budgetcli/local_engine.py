@@ -240,6 +240,8 @@ def _locked(paths: EnginePaths) -> Iterator[None]:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As servers do: sockets of a just-stopped engine in TIME_WAIT do not hold the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -325,28 +327,38 @@ def start(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers_http(port):
-            if process.poll() is not None:
-                raise EngineError(
-                    f"DynamoDB Local exited while starting ({_log_tail(paths)}): see {paths.log}"
-                )
-            if time.monotonic() > deadline:
-                _terminate(process.pid)
-                raise EngineError(
-                    f"DynamoDB Local did not answer on port {port} within {START_TIMEOUT:.0f}s: "
-                    f"see {paths.log}"
-                )
-            time.sleep(0.1)
         state = {
             "pid": process.pid,
             "port": port,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "jar": str(jar),
         }
+        # Recorded before the wait, so that `status` and `stop` find an engine whose
+        # starter was killed; any error or Ctrl-C during the wait stops it again.
         config.write_file_atomically(paths.state, json.dumps(state).encode(), mode=0o600)
+        try:
+            _wait_until_serving(process, port, paths)
+        except BaseException:
+            _terminate(process.pid)
+            paths.state.unlink(missing_ok=True)
+            raise
         process.returncode = 0  # detached on purpose: keep Popen.__del__ from warning
         return status(paths), True
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], port: int, paths: EnginePaths) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while not _answers_http(port):
+        if process.poll() is not None:
+            raise EngineError(
+                f"DynamoDB Local exited while starting ({_log_tail(paths)}): see {paths.log}"
+            )
+        if time.monotonic() > deadline:
+            raise EngineError(
+                f"DynamoDB Local did not answer on port {port} within {START_TIMEOUT:.0f}s: "
+                f"see {paths.log}"
+            )
+        time.sleep(0.1)
 
 
 def _terminate(pid: int) -> None:

@@ -70,6 +70,8 @@ class Column:
     style: str | None = None
     min_width: int | None = None
     no_wrap: bool = False
+    # Long words wrap onto the next line rather than end in "...": output is data.
+    overflow: str = "fold"
 
 
 def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -104,8 +106,10 @@ def emit_table(
             column.header,
             justify=column.justify,  # type: ignore[arg-type]
             style=column.style,
-            min_width=column.min_width,
+            # A header never folds: "Categor/y" helps nobody.
+            min_width=max(column.min_width or 0, len(column.header)) or None,
             no_wrap=column.no_wrap,
+            overflow=column.overflow,  # type: ignore[arg-type]
             footer=(footer or {}).get(column.key, ""),
         )
     for row in rows:

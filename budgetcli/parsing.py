@@ -25,6 +25,18 @@ _PLAIN_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$|^[+-]?\.\d+$", re.ASCII)
 # 1,234.56 or 1,234,567.8: comma thousands groups are only unambiguous beside a decimal point.
 _GROUPED_AMOUNT = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$", re.ASCII)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+# 03/11/2026, 3.11.26, 03-11: day-first or month-first depends on the country.
+_NUMERIC_DATE = re.compile(
+    r"^(?P<first>\d{1,2})\s*[/.-]\s*(?P<second>\d{1,2})(\s*[/.-]\s*\d{2,4})?\.?$", re.ASCII
+)
+_SHOWN_LENGTH = 40
+
+
+def _quoted(text: str) -> str:
+    """`text` as quoted in an error: a 100 KB argument must not make a 100 KB line."""
+    if len(text) <= _SHOWN_LENGTH:
+        return repr(text)
+    return repr(text[:_SHOWN_LENGTH]) + f"... ({len(text)} characters)"
 
 
 def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
@@ -37,29 +49,29 @@ def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
         raw = raw.replace(",", "")
     elif "," in raw:
         raise InvalidInput(
-            f"amount {text!r} is ambiguous: write it with a dot for cents and no "
+            f"amount {_quoted(text)} is ambiguous: write it with a dot for cents and no "
             "thousands separator, like 1234.50"
         )
     if not _PLAIN_AMOUNT.match(raw):
-        raise InvalidInput(f"amount {text!r} is not a number: write it like 12.50")
+        raise InvalidInput(f"amount {_quoted(text)} is not a number: write it like 12.50")
     try:
         amount = Decimal(raw)
     except InvalidOperation:
-        raise InvalidInput(f"amount {text!r} is not a number: write it like 12.50") from None
+        raise InvalidInput(f"amount {_quoted(text)} is not a number: write it like 12.50") from None
     if amount < 0 and not allow_negative:
-        raise InvalidInput(f"amount {text!r} must be positive")
+        raise InvalidInput(f"amount {_quoted(text)} must be positive")
     if amount == 0:
-        raise InvalidInput(f"amount {text!r} must be more than zero")
+        raise InvalidInput(f"amount {_quoted(text)} must be more than zero")
     if abs(amount) > MAX_AMOUNT:
-        raise InvalidInput(f"amount {text!r} is over the limit of 1000000000")
+        raise InvalidInput(f"amount {_quoted(text)} is over the limit of 1000000000")
     if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
-        raise InvalidInput(f"amount {text!r} has more than two decimal places")
+        raise InvalidInput(f"amount {_quoted(text)} has more than two decimal places")
     return amount.quantize(CENT)
 
 
 def _check_year(day: date, text: str) -> date:
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise InvalidInput(f"date {text!r} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+        raise InvalidInput(f"date {_quoted(text)} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
     return day
 
 
@@ -76,7 +88,9 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
         try:
             return _check_year(datetime.strptime(raw, date_format).date(), text)
         except ValueError:
-            raise InvalidInput(f"date {text!r} does not match the format {date_format!r}") from None
+            raise InvalidInput(
+                f"date {_quoted(text)} does not match the format {date_format!r}"
+            ) from None
     lowered = raw.lower()
     if lowered == "today":
         return today
@@ -86,10 +100,17 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
         try:
             return _check_year(date.fromisoformat(_zero_pad_iso(raw)), text)
         except ValueError:
-            raise InvalidInput(f"date {text!r} is not a real calendar date") from None
+            raise InvalidInput(f"date {_quoted(text)} is not a real calendar date") from None
+    if numeric := _NUMERIC_DATE.match(raw):
+        first, second = int(numeric["first"]), int(numeric["second"])
+        if first != second and first <= 12 and second <= 12:
+            raise InvalidInput(
+                f"date {_quoted(text)} could be day-first or month-first: write it as "
+                "YYYY-MM-DD or like '3 Nov 2026' (budget import takes --date-format %d/%m/%Y)"
+            )
     if re.fullmatch(r"\d+", raw):
         # dateutil reads a bare number as a day of this month or a year: too surprising.
-        raise InvalidInput(f"date {text!r} is not a date: use YYYY-MM-DD")
+        raise InvalidInput(f"date {_quoted(text)} is not a date: use YYYY-MM-DD")
     from dateutil import parser as dateutil_parser
 
     default = datetime(today.year, today.month, 1)
@@ -97,10 +118,10 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
         parsed = dateutil_parser.parse(raw, default=default, fuzzy=False)
     except (ValueError, OverflowError, dateutil_parser.ParserError):
         raise InvalidInput(
-            f"date {text!r} is not a date: use YYYY-MM-DD, today, yesterday or 'Nov 3'"
+            f"date {_quoted(text)} is not a date: use YYYY-MM-DD, today, yesterday or 'Nov 3'"
         ) from None
     if (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) != (0, 0, 0, 0):
-        raise InvalidInput(f"date {text!r} has a time of day: give only the date")
+        raise InvalidInput(f"date {_quoted(text)} has a time of day: give only the date")
     return _check_year(parsed.date(), text)
 
 
@@ -113,10 +134,10 @@ def parse_month(text: str) -> tuple[date, date]:
     """`YYYY-MM` as its first and last day."""
     match = _MONTH.match(text.strip())
     if not match:
-        raise InvalidInput(f"month {text!r} must look like 2026-11")
+        raise InvalidInput(f"month {_quoted(text)} must look like 2026-11")
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise InvalidInput(f"month {text!r} has no month {month}")
+        raise InvalidInput(f"month {_quoted(text)} has no month {month}")
     first = _check_year(date(year, month, 1), text)
     return first, month_end(first)
 
@@ -135,8 +156,11 @@ def _has_control_characters(text: str) -> bool:
 
 
 def parse_category(text: str) -> str:
-    """Trimmed, lower-cased, 1-64 characters, no control characters."""
-    category = text.strip().lower()
+    """Trimmed, lower-cased, 1-64 characters, no control characters.
+
+    NFC first, so that "café" typed and "café" pasted from a bank file are one category.
+    """
+    category = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).strip().lower())
     if not category:
         raise InvalidInput("category is empty: name one, like food")
     if len(category) > MAX_CATEGORY_LENGTH:
@@ -165,5 +189,7 @@ def parse_url(text: str) -> str:
     if len(url) > MAX_URL_LENGTH:
         raise InvalidInput(f"URL is longer than {MAX_URL_LENGTH} characters")
     if not re.match(r"^https?://[^\s/?#]+[^\s]*$", url, re.IGNORECASE):
-        raise InvalidInput(f"URL {text!r} must start with http:// or https:// and name a host")
+        raise InvalidInput(
+            f"URL {_quoted(text)} must start with http:// or https:// and name a host"
+        )
     return url

@@ -140,8 +140,15 @@ def make_client(
             connect_timeout=timeout,
             read_timeout=timeout,
         )
+        from botocore.exceptions import NoRegionError
+
         aws_session: Any = botocore.session.get_session()
-        return aws_session.create_client(service, region_name=settings.region, config=config)
+        try:
+            return aws_session.create_client(service, region_name=settings.region, config=config)
+        except NoRegionError:
+            raise ConfigError(
+                "no AWS region configured: set AWS_REGION, or region in config.toml"
+            ) from None
 
     config = Config(
         retries={"mode": "standard", "total_max_attempts": 3},
@@ -582,7 +589,9 @@ class Store:
             item_count=int(info.get("ItemCount", 0)),
         )
 
-    def create_table(self, spec: TableSpec) -> None:
+    def create_table(self, spec: TableSpec) -> bool:
+        """Create the table; False when one of that name exists already."""
+
         def key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
             schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
             if range_key:
@@ -606,8 +615,16 @@ class Store:
                 }
                 for index in spec.indexes
             ]
+        from botocore.exceptions import ClientError
+
         with self._translated_errors(spec.name):
-            self.client.create_table(**kwargs)
+            try:
+                self.client.create_table(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceInUseException":
+                    return False  # created since we looked, e.g. by a parallel init-tables
+                raise
+        return True
 
     def delete_table(self, table: str) -> None:
         with self._translated_errors(table):

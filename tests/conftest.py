@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +36,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads or writes the real home, config, data or AWS settings."""
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No test reads or writes the real home, config, data or AWS settings.
+
+    A test that reaches storage in local mode starts a real engine under its data dir:
+    it is stopped afterwards, whatever the test did.
+    """
     for name in list(os.environ):
         if name.startswith(("BUDGET_", "AWS_")):
             monkeypatch.delenv(name)
@@ -50,13 +53,15 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BUDGET_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("BUDGET_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BUDGET_DYNAMODB_LOCAL_DIR", str(ENGINE_HOME))
+    monkeypatch.setenv("BUDGET_LOCAL_PORT", str(free_port()))  # never a real engine's
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
     monkeypatch.delenv("NO_COLOR", raising=False)
-    return tmp_path
+    yield tmp_path
+    local_engine.stop(local_engine.EnginePaths(tmp_path / "data"))
 
 
 def require_dynamodb_local() -> Path:
@@ -90,20 +95,11 @@ def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("BUDGET_TABLE_PREFIX", f"t{uuid.uuid4().hex[:12]}")
     if request.param == "moto":
         from moto import mock_aws
-        from moto.core.botocore_stubber import BotocoreStubber
 
-        # DynamoDB applies each request atomically; moto does not lock, so concurrent
-        # conditional updates from threads could both pass. One request at a time here.
-        one_at_a_time = threading.RLock()
-        process_request = BotocoreStubber.process_request
+        from tests.helpers import moto_one_request_at_a_time
 
-        def atomic_request(self: BotocoreStubber, aws_request: Any) -> Any:
-            with one_at_a_time:
-                return process_request(self, aws_request)
-
-        monkeypatch.setattr(BotocoreStubber, "process_request", atomic_request)
         monkeypatch.setenv("BUDGET_BACKEND", "aws")
-        with mock_aws():
+        with mock_aws(), moto_one_request_at_a_time():
             yield "moto"
     else:
         monkeypatch.setenv("BUDGET_ENDPOINT_URL", request.getfixturevalue("dynamodb_local"))

@@ -18,6 +18,13 @@ class _RawBody(io.BytesIO):
         yield self.getvalue()
 
 
+def operation_of(request: Any) -> str:
+    """The DynamoDB operation a prepared request calls, e.g. "PutItem"."""
+    target = request.headers.get("X-Amz-Target", b"")
+    target = target.decode() if isinstance(target, bytes) else target
+    return str(target).rsplit(".", 1)[-1]
+
+
 def error_response(request: Any, code: str, status: int = 400) -> AWSResponse:
     body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": code})
     headers = HTTPHeaders()
@@ -49,9 +56,7 @@ def failing_calls(
 
     def intercept(request: Any, **_: Any) -> AWSResponse | None:
         botocore_stubber.enabled = moto_active
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        if not target.endswith(f".{operation}"):
+        if operation_of(request) != operation:
             return None
         if attempts.count("injected") < times:
             attempts.append("injected")
@@ -138,9 +143,7 @@ def lost_responses(client: Any, operation: str, *, times: int) -> Iterator[list[
 
     def intercept(request: Any, **_: Any) -> AWSResponse | None:
         botocore_stubber.enabled = moto_active
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        if not target.endswith(f".{operation}"):
+        if operation_of(request) != operation:
             return None
         if attempts.count("lost") >= times:
             attempts.append("passed")
@@ -179,9 +182,7 @@ class EngineDeath:
     def intercept(self, request: Any, **_: Any) -> None:
         from botocore.exceptions import EndpointConnectionError
 
-        target = request.headers.get("X-Amz-Target", b"")
-        target = target.decode() if isinstance(target, bytes) else target
-        operation = target.rsplit(".", 1)[-1]
+        operation = operation_of(request)
         retry = "attempt=1" not in str(request.headers.get("amz-sdk-request", "attempt=1"))
         if not retry:
             self.seen[operation] = self.seen.get(operation, 0) + 1

@@ -7,9 +7,7 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from budgetcli.errors import AuthError, Conflict, ExitCode
 from budgetcli.services import accounts
 from budgetcli.services.accounts import MAX_FAILED_LOGINS, User
 from budgetcli.store import Store
-from tests.helpers import PASSWORD, log_in, make_user
+from tests.helpers import PASSWORD, log_in, make_user, run_in_threads
 
 
 def all_user_items(store: Store) -> list[dict[str, Any]]:
@@ -41,25 +39,6 @@ def accounts_named(store: Store, username: str) -> list[dict[str, Any]]:
 
 def invoke(runner: CliRunner, args: list[str], stdin: str | None = None) -> Any:
     return runner.invoke(app, args, input=stdin)
-
-
-def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    results: list[object] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --- register -----------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
+import re
 import uuid
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from budgetcli.services import budgets
 from budgetcli.services.accounts import User
 from budgetcli.services.expenses import Expense
 from budgetcli.store import Store, from_item
-from tests.helpers import log_in
+from tests.helpers import log_in, run_in_threads
 
 NOVEMBER = "2026-11"
 
@@ -51,25 +50,6 @@ def table_items(store: Store, table: str) -> list[dict[str, Any]]:
     return [
         from_item(raw) for raw in store.client.scan(TableName=name, ConsistentRead=True)["Items"]
     ]
-
-
-def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    results: list[object] = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = work(index)
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # --- the service ----------------------------------------------------------------
@@ -252,3 +232,62 @@ def test_bob_through_the_cli_sees_only_his_budgets(
     refused = invoke(runner, "rm", "food")
     assert refused.exit_code == ExitCode.ERROR
     assert [b.category for b in budgets.budgets_for_user(store, alice.user_id)] == ["food"]
+
+
+def test_list_table_keeps_big_amounts_whole_at_80_columns(
+    store: Store, alice: User, runner: CliRunner
+) -> None:
+    """Piped output is 80 columns wide: amounts and percents are never cut there."""
+    for args in (
+        ("set", "entertainment", "100000000"),
+        ("set", "food", "99999999.99"),
+        ("set", "rent-and-utilities-for-the-flat-and-the-garage", "0.01"),
+    ):
+        assert invoke(runner, *args).exit_code == 0
+    spend(store, alice, "999999999.99", "entertainment")
+    spend(store, alice, "0.01", "entertainment")
+    spend(store, alice, "99999999.98")
+    spend(store, alice, "999999999.99", "rent-and-utilities-for-the-flat-and-the-garage")
+    narrow = invoke_at(runner, 80, "list", "--month", NOVEMBER)
+    assert narrow.exit_code == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), narrow.stdout
+    assert "…" not in narrow.stdout
+    for whole in (
+        "100000000.00",
+        "1000000000.00",
+        "-900000000.00",
+        "1000.00%",
+        "99999999.99",
+        "99999999.98",
+        "99.99%",
+        "0.01",
+        "-999999999.98",
+        "9999999999900.00%",
+    ):
+        assert re.search(rf"(?<![\d.]){re.escape(whole)}(?![\d%])", narrow.stdout), whole
+    # The long category wraps in its column; the bar, only decoration, gives way first.
+    category = "".join(line.split()[0] for line in lines[3:] if line.split())
+    assert "foodrent-and-utilities-for-the-flat-and-the-garage" in category
+    assert "━" not in narrow.stdout
+    wide = invoke_at(runner, 160, "list", "--month", NOVEMBER)
+    assert "━" in wide.stdout
+    assert "rent-and-utilities-for-the-flat-and-the-garage" in wide.stdout
+    assert all(len(line) <= 160 for line in wide.stdout.splitlines()), wide.stdout
+
+
+def test_list_table_has_the_light_box_of_the_expense_listing(
+    store: Store, alice: User, runner: CliRunner
+) -> None:
+    budgets.set_budget(store, alice.user_id, "food", Decimal("400"))
+    spend(store, alice, "100")
+    lines = invoke_at(runner, 80, "list", "--month", NOVEMBER).stdout.splitlines()
+    assert lines[0].strip() == "Budgets for 2026-11"
+    assert re.fullmatch(r"Category\s+Limit\s+Warn\s+Spent\s+Remaining\s+Used", lines[1].strip())
+    assert set(lines[2]) == {"─"}
+    assert re.match(r"food\s+400\.00\s+80%\s+100\.00\s+300\.00\s+25\.00%\s+━+", lines[3])
+    assert not any(ch in "\n".join(lines) for ch in "┃│┏└")
+
+
+def invoke_at(runner: CliRunner, width: int, *args: str) -> Any:
+    return runner.invoke(app, ["budget", *args], env={"COLUMNS": str(width), "NO_COLOR": "1"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from budgetcli.cli import app
 from budgetcli.errors import ExitCode
+from budgetcli.store import Store
 
 
 def all_commands() -> list[tuple[str, Any]]:
@@ -136,3 +138,45 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     loud = subprocess.run([str(budget), "--debug", "init-tables"], capture_output=True, text=True)
     assert "Traceback" not in quiet.stderr
     assert "Traceback" in loud.stderr and "ConfigError" in loud.stderr
+
+
+@pytest.mark.parametrize(
+    "env, args, code, message",
+    [
+        ({"BUDGET_BACKEND": "aws"}, ["list"], ExitCode.ERROR, "no AWS region configured"),
+        (
+            {"BUDGET_DATA_DIR": "/proc/no-such-dir"},
+            ["local", "start"],
+            ExitCode.ERROR,
+            "cannot create",
+        ),
+    ],
+)
+def test_environment_problems_are_one_line(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    (Path(os.environ["BUDGET_CONFIG_DIR"])).mkdir(parents=True, exist_ok=True)
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, result.stderr
+    assert result.stderr.startswith(f"error: {message}") and result.stderr.count("\n") == 1
+
+
+def test_a_binary_session_file_is_a_corrupt_session(
+    runner: CliRunner, isolated_env: Path, store: Store
+) -> None:
+    config_dir = isolated_env / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "session.json").write_bytes(b"\xff\xfe\x00\x81binary")
+    result = runner.invoke(app, ["whoami"])
+    assert result.exit_code == ExitCode.AUTH
+    assert (
+        result.stderr == "error: the session file is corrupt: run `budget login USERNAME` again\n"
+    )

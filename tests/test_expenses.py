@@ -371,3 +371,20 @@ def test_add_survives_a_lost_response_without_a_duplicate(store: Store, alice: U
     assert attempts == ["lost", "passed"]
     [item] = all_expense_items(store)
     assert item["expense_id"] == expense.expense_id and item["amount"] == Decimal("7.00")
+
+
+def test_a_removed_imported_expense_stays_removed_when_imported_again(
+    runner: CliRunner, store: Store, alice: User
+) -> None:
+    statement = "date,amount,category\n2026-11-01,1.00,food\n2026-11-02,2.00,food\n"
+    first = runner.invoke(app, ["import", "-", "--format", "json"], input=statement)
+    assert json.loads(first.stdout)["imported"] == 2
+    gone = next(r for r in listed(runner) if r["amount"] == "1.00")["expense_id"]
+    assert invoke(runner, "rm", gone).exit_code == 0
+    again = runner.invoke(app, ["import", "-", "--format", "json"], input=statement)
+    assert (json.loads(again.stdout)["imported"], json.loads(again.stdout)["duplicates"]) == (0, 2)
+    assert [r["amount"] for r in listed(runner)] == ["2.00"]
+    for args in (["edit", gone, "--amount", "5"], ["rm", gone]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1 and "no such expense" in result.stderr
+    assert listed(runner, "--month", "2026-11")[0]["amount"] == "2.00"

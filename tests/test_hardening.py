@@ -94,10 +94,10 @@ def test_alerts_json_still_reports_what_was_stored_before_the_failure(
 def test_shell_loops_of_budget_add_end_with_every_expense(
     store: Store, alice: User, engine: str, isolated_env: Path
 ) -> None:
-    """4 shell loops run `budget add` at once; BUDGET_STRESS_ADDS=250 for the full 4 x 250."""
+    """4 shell loops run `budget add` at once; STRESS_ADDS_PER_LOOP=250 for the full 4 x 250."""
     if engine == "moto":
         pytest.skip("moto lives inside this process; shell loops need a real engine")
-    per_loop = int(os.environ.get("BUDGET_STRESS_ADDS", "10"))
+    per_loop = int(os.environ.get("STRESS_ADDS_PER_LOOP", "10"))
     budget = str(Path(sys.executable).with_name("budget"))
     loop = (
         f'for i in $(seq {per_loop}); do "{budget}" add "$i.01" "loop$1" >/dev/null || exit 1; done'

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from budgetcli.cli import app
@@ -83,3 +85,36 @@ def test_service_reports_each_outcome(bare_store: Store) -> None:
     second = init_tables(bare_store)
     assert {r.outcome for r in first} == {TableOutcome.CREATED}
     assert {r.outcome for r in second} == {TableOutcome.EXISTED}
+
+
+def test_parallel_init_tables_all_succeed(bare_store: Store, engine: str) -> None:
+    """A table created by another init-tables between our look and our create is fine."""
+    from tests.helpers import run_in_threads
+
+    results = run_in_threads(3, lambda _: init_tables(bare_store))
+    assert all(isinstance(r, list) for r in results), results
+    outcomes = [report.outcome for result in results for report in result]  # type: ignore[attr-defined]
+    assert outcomes.count(TableOutcome.CREATED) == 4
+    assert set(outcomes) == {TableOutcome.CREATED, TableOutcome.EXISTED}
+
+
+def test_a_table_created_since_we_looked_counts_as_existing(
+    bare_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    init_tables(bare_store)
+    monkeypatch.setattr(bare_store, "describe_table", _missing_the_first_time(bare_store))
+    reports = init_tables(bare_store)
+    assert {r.outcome for r in reports} == {TableOutcome.EXISTED}
+
+
+def _missing_the_first_time(store: Store) -> Any:
+    real = store.describe_table
+    asked: set[str] = set()
+
+    def describe(table: str) -> Any:
+        if table not in asked:
+            asked.add(table)
+            return None
+        return real(table)
+
+    return describe

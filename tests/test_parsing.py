@@ -158,3 +158,34 @@ def test_urls() -> None:
     ):
         with pytest.raises(InvalidInput, match="http"):
             parse_url(bad)
+
+
+@pytest.mark.parametrize("text", ["03/11/2026", "3.11.26", "11-03", "01/02/2026", "1/2"])
+def test_day_or_month_first_dates_are_refused_not_guessed(text: str) -> None:
+    with pytest.raises(InvalidInput, match="day-first or month-first"):
+        parse_date(text, today=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("13/11/2026", date(2026, 11, 13)),
+        ("11/13/2026", date(2026, 11, 13)),
+        ("05/05/2026", date(2026, 5, 5)),
+        ("03/11/2026", date(2026, 3, 11)),
+    ],
+)
+def test_unambiguous_or_formatted_numeric_dates(text: str, expected: date) -> None:
+    date_format = "%m/%d/%Y" if text == "03/11/2026" else None
+    assert parse_date(text, today=date(2026, 11, 25), date_format=date_format) == expected
+
+
+def test_errors_quote_only_the_start_of_huge_input() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_date("x" * 100_000)
+    assert len(str(raised.value)) < 200 and "100000 characters" in str(raised.value)
+
+
+def test_categories_are_one_whatever_the_unicode_form() -> None:
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    assert parse_category(decomposed) == parse_category(composed.upper()) == composed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from budgetcli.errors import InvalidInput
@@ -150,3 +150,79 @@ def test_ordinary_email_addresses_are_accepted(text: str) -> None:
 @given(st.from_regex(r"\A[a-z0-9][a-z0-9._-]{2,31}\Z"))
 def test_every_well_formed_username_is_accepted(text: str) -> None:
     assert normalise_username(f"  {text.upper()} ") == text
+
+
+# --- CSV rows and column mappings, through DynamoDB and back out -------------------
+
+
+@given(st.lists(st.text(max_size=20), max_size=4))
+def test_column_mappings_are_parsed_or_refused(specs: list[str]) -> None:
+    from budgetcli.services.imports import FIELDS, parse_column_mappings
+
+    try:
+        mapping = parse_column_mappings(specs)
+    except InvalidInput as exc:
+        assert "\n" not in str(exc)
+        return
+    assert set(mapping) <= set(FIELDS) and all(h.strip() == h and h for h in mapping.values())
+
+
+csv_cell = st.one_of(any_text, st.sampled_from(["", " ", "\n", '"', ",", "\ufeff", "\x00"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    amount=st.one_of(amountish, cents.map(str)),
+    day=st.one_of(any_text, st.dates(date(1890, 1, 1), date(2110, 1, 1)).map(str)),
+    category=st.one_of(csv_cell, st.sampled_from(["food", " Rent ", "CAFÉ"])),
+    description=csv_cell,
+)
+def test_csv_rows_import_exactly_or_are_rejected_with_their_line(
+    amount: str, day: str, category: str, description: str
+) -> None:
+    """Any row: imported, and its export imports back identically; or rejected on line 2."""
+    import csv
+    import io
+    import uuid
+
+    from moto import mock_aws
+
+    from budgetcli import config
+    from budgetcli.services.exports import expenses_to_export, write_csv
+    from budgetcli.services.imports import import_expenses
+    from budgetcli.services.tables import init_tables
+    from budgetcli.store import connect
+    from tests.helpers import moto_one_request_at_a_time
+
+    text = io.StringIO()
+    csv.writer(text).writerows(
+        [["date", "amount", "category", "description"], [day, amount, category, description]]
+    )
+    with mock_aws(), moto_one_request_at_a_time():
+        store = connect(config.Settings(backend="aws", region="us-east-1"))
+        init_tables(store)
+        owner, other = str(uuid.uuid4()), str(uuid.uuid4())
+        summary = import_expenses(store, owner, io.StringIO(text.getvalue()))
+        if not any(cell.strip() for cell in (day, amount, category, description)):
+            assert summary.read == 0 and summary.imported == 0  # a blank line
+            return
+        assert summary.read == 1
+        if summary.rejected:
+            [error] = summary.errors
+            assert error.line == 2 and error.error and "\n" not in error.error
+            assert list(expenses_to_export(store, owner)) == []
+            return
+        assert summary.imported == 1
+        [stored] = list(expenses_to_export(store, owner))
+        assert stored.amount == parse_amount(amount)
+        assert stored.category == parse_category(category)
+        exported = io.StringIO()
+        write_csv(exported, [stored])
+        again = import_expenses(store, other, io.StringIO(exported.getvalue()))
+        assert again.imported == 1, again.errors
+        [copy] = list(expenses_to_export(store, other))
+        assert copy.to_record() | {"expense_id": "", "created_at": ""} == stored.to_record() | {
+            "expense_id": "",
+            "created_at": "",
+        }
+        assert import_expenses(store, owner, io.StringIO(text.getvalue())).duplicates == 1

@@ -454,9 +454,11 @@ def test_category_table_at_a_fixed_width(width: int) -> None:
         name: [line for line in lines if line.startswith(f" {name}")]
         for name in ("rent and", "food", "fun", "travel", "Total")
     }
-    # One line per row: nothing wrapped, long names cut with an ellipsis.
+    # One line per row; a long name wraps inside its column, never cut with an ellipsis.
     assert all(len(found) == 1 for found in rows.values()), rows
-    assert "…" in rows["rent and"][0]
+    assert "…" not in "\n".join(lines)
+    wrapped = lines[lines.index(rows["rent and"][0]) + 1]
+    assert wrapped.split() == ["for", "the", "flat"]
     assert re.search(r"1200\.00\s+1\s+74\.3%\s+100% of 1200\.00\s+█+", rows["rent and"][0])
     assert re.search(r"412\.50\s+31\s+25\.5%\s+103% of 400\.00\s+█", rows["food"][0])
     assert re.search(r"1615\.60\s+34\s+100\.0%", rows["Total"][0])
@@ -517,3 +519,100 @@ def test_report_table_through_the_command_at_80_columns(
         # One line per row with a bar on it, in the report's order.
         assert [line.split()[0] for line in data] == names, result.stdout
         assert max(bar_cells(line) for line in data) >= 8
+
+
+# --- big amounts at 80 columns ------------------------------------------------------------
+
+BIG = CategoryReport(
+    date(2026, 3, 1),
+    date(2026, 3, 31),
+    (
+        CategoryTotal("entertainment", Decimal("1000000000.00"), 2, Decimal("100000000")),
+        CategoryTotal("utilities-for-the-flat-and-the-garage", Decimal("99999999.98"), 1),
+        CategoryTotal("food", Decimal("12.50"), 1, Decimal("99999999.99")),
+    ),
+    (),
+    budget_months=1,
+)
+
+
+def assert_whole(text: str, width: int, amounts: Iterable[str]) -> None:
+    """Every amount printed whole, nothing cut with an ellipsis, no line too long."""
+    lines = text.splitlines()
+    assert all(len(line) <= width for line in lines), text
+    for amount in amounts:
+        assert re.search(rf"(?<![\d.]){re.escape(amount)}(?![\d])", text), (amount, text)
+    assert not re.search(r"\d…|…\d", text), text
+    assert "…" not in text, text
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_big_amounts_and_long_categories_are_never_cut(width: int) -> None:
+    lines = render(category_table(BIG), width)
+    text = "\n".join(lines)
+    assert_whole(
+        text,
+        width,
+        ["1000000000.00", "99999999.98", "12.50", "1100000012.48"],
+    )
+    assert "1000% of 100000000.00" in text and "0% of 99999999.99" in text
+    # The long name wraps inside its column instead of being cut.
+    assert "utilities-for-the-f" in text and "garage" in text
+    if width == 120:
+        assert bar_cells(next(line for line in lines if "1000000000.00" in line)) >= 8
+
+
+def test_the_bar_goes_first_when_the_width_runs_short() -> None:
+    wide = render(category_table(SAMPLE), 80)
+    narrow = render(category_table(SAMPLE), 66)
+    assert any(BAR.search(line) for line in wide)
+    assert not any(BAR.search(line) for line in narrow), "\n".join(narrow)
+    assert_whole("\n".join(narrow), 66, ["1200.00", "412.50", "3.10", "1615.60", "100% of 1200.00"])
+
+
+def test_month_table_keeps_a_big_total_whole_at_80_columns() -> None:
+    months = (
+        MonthTotal(date(2026, 2, 1), Decimal("999999999.99"), 1, Decimal(0)),
+        MonthTotal(date(2026, 3, 1), Decimal("0.01"), 1, Decimal("999999999.99")),
+    )
+    report = MonthReport(date(2026, 2, 1), date(2026, 3, 31), months, "food", Decimal("0.01"))
+    text = "\n".join(render(month_table(report), 80))
+    assert_whole(text, 80, ["999999999.99", "0.01", "1000000000.00"])
+    assert "9999999999900% of 0.01" in text and "-100.0%" in text
+
+
+def test_big_report_through_the_command_at_80_columns(
+    store: Store, alice: User, runner: CliRunner
+) -> None:
+    set_budget(store, alice.user_id, "entertainment", Decimal("100000000"))
+    set_budget(store, alice.user_id, "food", Decimal("99999999.99"))
+    add_expenses(
+        store,
+        alice,
+        [
+            ("2026-03-02", "999999999.99", "entertainment"),
+            ("2026-03-03", "0.01", "entertainment"),
+            ("2026-03-04", "99999999.98", "food"),
+            ("2026-03-05", "12.50", "utilities-for-the-flat-and-the-garage"),
+        ],
+    )
+    expected = {
+        ("--month", "2026-03"): [
+            "1000000000.00",
+            "99999999.98",
+            "12.50",
+            "1100000012.48",
+            "1000% of 100000000.00",
+            "100% of 99999999.99",
+        ],
+        ("--by", "month", "--from", "2026-02-01", "--to", "2026-03-31"): [
+            "0.00",
+            "1100000012.48",
+        ],
+    }
+    for args, amounts in expected.items():
+        result = invoke(runner, list(args), env={"COLUMNS": "80", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.stderr
+        assert_whole(result.stdout, 80, amounts)
+    # The long category wraps rather than ends in an ellipsis.
+    assert "garage" in invoke(runner, ["--month", "2026-03"], env={"COLUMNS": "80"}).stdout

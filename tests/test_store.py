@@ -110,6 +110,28 @@ def test_batch_write_retries_unprocessed_items(
     assert len(store.batch_get(EXPENSES, [{"expense_id": f"e{n:05d}"} for n in range(10)])) == 10
 
 
+def test_batch_get_retries_unprocessed_keys(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.batch_write(EXPENSES, puts=(expense(n) for n in range(10)))
+    real_call = store.client.batch_get_item
+    asked: list[int] = []
+
+    def flaky_batch_get_item(**kwargs: Any) -> dict[str, Any]:
+        table, request = next(iter(kwargs["RequestItems"].items()))
+        asked.append(len(request["Keys"]))
+        if len(asked) == 1:  # answers for the first four keys only
+            first_keys: Any = {table: {**request, "Keys": request["Keys"][:4]}}
+            answer = dict(real_call(RequestItems=first_keys))
+            answer["UnprocessedKeys"] = {table: {**request, "Keys": request["Keys"][4:]}}
+            return answer
+        return dict(real_call(**kwargs))
+
+    monkeypatch.setattr(store.client, "batch_get_item", flaky_batch_get_item)
+    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    found = store.batch_get(EXPENSES, [{"expense_id": f"e{n:05d}"} for n in range(10)])
+    assert asked == [10, 6]
+    assert sorted(item["expense_id"] for item in found) == [f"e{n:05d}" for n in range(10)]
+
+
 def test_batch_write_gives_up_with_a_storage_error(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,11 +40,11 @@ _COLUMNS = [
 ]
 # People get the message's figures in columns; scripts get every field.
 _TABLE_COLUMNS = [
-    Column("Created (UTC)", "created_at"),
-    Column("Month", "month"),
+    Column("Created (UTC)", "created_at", no_wrap=True),
+    Column("Month", "month", no_wrap=True),
     Column("Category", "category"),
-    Column("Level", "level"),
-    Column("Used %", "percent", justify="right"),
+    Column("Level", "level", no_wrap=True),
+    Column("Used %", "percent", justify="right", no_wrap=True),
     Column("Delivery", "delivery"),
 ]
 
@@ -108,7 +108,7 @@ def alerts(
         reason = run.failed[-1].delivery_error or "unknown reason"
         output.error(
             f"could not send {_count(len(run.failed))} by {method} ({reason}); "
-            "kept, and the next `budget alerts` retries"
+            f"kept, and the next `budget alerts --deliver {method}` retries"
         )
         raise typer.Exit(ExitCode.ERROR)
     if exit_code and run.raised:
@@ -119,7 +119,7 @@ def alerts(
 def history(
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", help="Show only the newest N.", show_default=False),
+        typer.Option("--limit", "-n", min=1, help="Show only the newest N.", show_default=False),
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 PANEL = "Budgets"
 BAR_WIDTH = 12
+MIN_BAR_WIDTH = 4
 
 app = typer.Typer(
     help="Monthly spending limits per category, and how much of each this month used.",
@@ -162,31 +163,60 @@ def _state_style(status: BudgetStatus) -> str:
 
 
 def _emit_budget_table(statuses: list[BudgetStatus], *, title: str) -> None:
-    """The table for people: one row per budget with a progress bar coloured by state."""
+    """The table for people: one row per budget with a progress bar coloured by state.
+
+    The light box of `budget list`; amounts and percents are never cut at any width:
+    long categories wrap, and the bar narrows, then goes, when the width runs short.
+    """
+    from rich import box
     from rich.progress_bar import ProgressBar
     from rich.table import Table
 
-    table = Table(title=title)
-    for header in ("Category", "Limit", "Warn", "Spent", "Remaining", "Used"):
-        table.add_column(header, justify="left" if header == "Category" else "right")
-    table.add_column("", min_width=BAR_WIDTH)
-    for status in statuses:
-        style = _state_style(status)
-        row = _row(status)
-        cells = [
-            row["category"],
-            row["amount"],
-            f"{row['threshold']}%",
-            row["spent"],
-            f"[red]{row['remaining']}[/red]" if status.remaining < 0 else row["remaining"],
-            f"[{style}]{row['percent']}%[/{style}]",
-        ]
-        bar = ProgressBar(
-            total=100,
-            completed=float(min(status.percent, Decimal(100))),
-            width=BAR_WIDTH,
-            complete_style=style,
-            finished_style=style,
+    from budgetcli.cli.reports import BarTable, amount_column
+
+    rows = [_row(status) for status in statuses]
+    styles = [_state_style(status) for status in statuses]
+    warns = [f"{row['threshold']}%" for row in rows]
+    used = [f"{row['percent']}%" for row in rows]
+
+    def build(bar_width: int | None) -> Table:
+        table = Table(
+            title=title,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
         )
-        table.add_row(*cells, bar)
-    output.stdout_console().print(table)
+        table.add_column("Category", overflow="fold")
+        amount_column(table, "Limit", [row["amount"] for row in rows])
+        amount_column(table, "Warn", warns)
+        amount_column(table, "Spent", [row["spent"] for row in rows])
+        amount_column(table, "Remaining", [row["remaining"] for row in rows])
+        amount_column(table, "Used", used)
+        if bar_width is not None:
+            table.add_column("", width=bar_width, no_wrap=True)
+        for status, row, style, warn, percent in zip(
+            statuses, rows, styles, warns, used, strict=True
+        ):
+            cells: list[str | ProgressBar] = [
+                row["category"],
+                row["amount"],
+                warn,
+                row["spent"],
+                f"[red]{row['remaining']}[/red]" if status.remaining < 0 else row["remaining"],
+                f"[{style}]{percent}[/{style}]",
+            ]
+            if bar_width is not None:
+                cells.append(
+                    ProgressBar(
+                        total=100,
+                        completed=float(min(status.percent, Decimal(100))),
+                        width=bar_width,
+                        complete_style=style,
+                        finished_style=style,
+                    )
+                )
+            table.add_row(*cells)
+        return table
+
+    output.stdout_console().print(BarTable(build, min_bar=MIN_BAR_WIDTH, max_bar=BAR_WIDTH))

@@ -26,14 +26,17 @@ EXPENSE_COLUMNS = [
     Column("Amount", "amount", justify="right", no_wrap=True),
     Column("Category", "category"),
     Column("Description", "description"),
-    Column(
-        "Id", "expense_id", style="dim", min_width=36, no_wrap=True
-    ),  # whole, to copy into edit/rm
+    Column("Id", "expense_id"),
     Column("Created", "created_at"),
     Column("Receipt", "receipt_url"),
 ]
-# People need less than scripts; the id comes first so a narrow terminal never cuts it.
-TABLE_COLUMNS = [EXPENSE_COLUMNS[4], *EXPENSE_COLUMNS[:4]]
+# For people: the id first and whole (to copy into edit/rm), so a narrow terminal never
+# cuts it; a short header leaves the description room at 80 columns.
+TABLE_COLUMNS = [
+    Column("Id", "expense_id", style="dim", min_width=36, no_wrap=True),
+    *EXPENSE_COLUMNS[:3],
+    Column("Note", "description"),
+]
 
 DateOption = Annotated[
     str | None,
@@ -150,11 +153,7 @@ def list_expenses(
         fmt,
         TABLE_COLUMNS if fmt is OutputFormat.TABLE else EXPENSE_COLUMNS,
         records,
-        footer={
-            "date": "Total",
-            "amount": output.money(total),
-            "description": f"{len(listed)} {noun}",
-        },
+        footer={"expense_id": f"Total of {len(listed)} {noun}", "amount": output.money(total)},
     )
 
 

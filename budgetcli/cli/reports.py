@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -69,6 +69,46 @@ class HorizontalBar:
         yield Text(bar, style=self.style, no_wrap=True, overflow="crop", end="")
 
 
+class BarTable:
+    """A table whose last column is a bar, fitted to the width it is printed in.
+
+    Amounts never shrink: the bar gets only the width the other columns leave
+    (up to `max_bar`), and is left out when less than `min_bar` is left.
+    `build(None)` makes the table without the bar, `build(n)` with an n-cell bar.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[int | None], Table],
+        *,
+        min_bar: int = MIN_BAR_WIDTH,
+        max_bar: int = MAX_BAR_WIDTH,
+    ) -> None:
+        self.build = build
+        self.min_bar = min_bar
+        self.max_bar = max_bar
+
+    def fit(self, console: Console, options: ConsoleOptions) -> Table:
+        table = self.build(self.min_bar)
+        unlimited = options.update_width(max(options.max_width, 10_000))
+        spare = options.max_width - Measurement.get(console, unlimited, table).maximum
+        if spare < 0:
+            return self.build(None)
+        return self.build(min(self.max_bar, self.min_bar + spare))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.fit(console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.fit(console, options))
+
+
+def amount_column(table: Table, header: str, cells: Iterable[str], footer: str = "") -> None:
+    """A right-aligned column never wrapped nor cut: as wide as its longest value."""
+    width = max((len(text) for text in (header, footer, *cells)), default=0)
+    table.add_column(header, footer, justify="right", no_wrap=True, min_width=width)
+
+
 def percent(fraction: Decimal) -> str:
     return f"{fraction * 100:.1f}%"
 
@@ -109,7 +149,7 @@ def _period(first: date, last: date) -> str:
     return f"{first} to {last}"
 
 
-def category_table(report: CategoryReport) -> Table:
+def category_table(report: CategoryReport) -> BarTable:
     """Spending per category: total, count, share of the total, budget, and a bar."""
     from budgetcli.services.reports import share
 
@@ -118,65 +158,87 @@ def category_table(report: CategoryReport) -> Table:
     caption = None
     if report.budget_months is None:
         caption = "Budgets are monthly: use --month, or --from/--to on whole months, to see them."
-    table = _new_table(f"Spending by category, {_period(report.first, report.last)}", caption)
-    table.add_column(
-        "Category",
-        "Total",
-        no_wrap=True,
-        overflow="ellipsis",
-        max_width=MAX_CATEGORY_WIDTH,
-        style="bold",
-    )
-    table.add_column("Total", output.money(report.total), justify="right", no_wrap=True)
-    table.add_column("Count", str(report.count), justify="right", no_wrap=True)
-    table.add_column("Share", "100.0%" if report.rows else "", justify="right", no_wrap=True)
-    if with_budgets:
-        table.add_column("Budget", justify="right", no_wrap=True)
-    table.add_column("", min_width=MIN_BAR_WIDTH)
     largest = max((row.total for row in report.rows), default=Decimal(0))
-    for row in rows:
-        cells: list[Text | HorizontalBar | str] = [
-            row.category,
-            Text(output.money(row.total), style="bold red" if row.over_budget else ""),
-            str(row.count),
-            percent(share(row.total, report.total)),
-        ]
+    totals = [output.money(row.total) for row in rows]
+    counts = [str(row.count) for row in rows]
+    shares = [percent(share(row.total, report.total)) for row in rows]
+    used = [_used(row.total, row.budget) for row in rows]
+
+    def build(bar_width: int | None) -> Table:
+        table = _new_table(f"Spending by category, {_period(report.first, report.last)}", caption)
+        # Long names wrap inside the column; they are never cut.
+        table.add_column(
+            "Category", "Total", overflow="fold", max_width=MAX_CATEGORY_WIDTH, style="bold"
+        )
+        amount_column(table, "Total", totals, output.money(report.total))
+        amount_column(table, "Count", counts, str(report.count))
+        amount_column(table, "Share", shares, "100.0%" if report.rows else "")
         if with_budgets:
-            cells.append(_used(row.total, row.budget))
-        cells.append(HorizontalBar(row.total, largest, "red" if row.over_budget else "cyan"))
-        table.add_row(*cells)
-    return table
+            amount_column(table, "Budget", [text.plain for text in used])
+        if bar_width is not None:
+            table.add_column("", width=bar_width, no_wrap=True)
+        for row, total, count, part, budget in zip(rows, totals, counts, shares, used, strict=True):
+            cells: list[Text | HorizontalBar | str] = [
+                row.category,
+                Text(total, style="bold red" if row.over_budget else ""),
+                count,
+                part,
+            ]
+            if with_budgets:
+                cells.append(budget)
+            if bar_width is not None:
+                cells.append(
+                    HorizontalBar(row.total, largest, "red" if row.over_budget else "cyan")
+                )
+            table.add_row(*cells)
+        return table
+
+    return BarTable(build)
 
 
-def month_table(report: MonthReport) -> Table:
+def month_table(report: MonthReport) -> BarTable:
     """Spending per month: total, count, change against the month before, share, and a bar."""
     from budgetcli.services.reports import share
 
     what = f"Spending on {report.category}" if report.category else "Spending"
-    table = _new_table(f"{what} by month, {_period(report.first, report.last)}")
-    table.add_column("Month", "Total", no_wrap=True, style="bold")
-    table.add_column("Total", output.money(report.total), justify="right", no_wrap=True)
-    table.add_column("Count", str(report.count), justify="right", no_wrap=True)
-    table.add_column("Change", justify="right", no_wrap=True)
-    table.add_column("Share", "100.0%" if report.total else "", justify="right", no_wrap=True)
-    if report.budget is not None:
-        table.add_column("Budget", justify="right", no_wrap=True)
-    table.add_column("", min_width=MIN_BAR_WIDTH)
     largest = max((row.total for row in report.rows), default=Decimal(0))
-    for row in report.rows:
-        over = report.budget is not None and row.total > report.budget
-        cells: list[Text | HorizontalBar | str] = [
-            row.label,
-            Text(output.money(row.total), style="bold red" if over else ""),
-            str(row.count),
-            _change(row.change_ratio, row.change),
-            percent(share(row.total, report.total)),
-        ]
-        if report.budget is not None:
-            cells.append(_used(row.total, report.budget))
-        cells.append(HorizontalBar(row.total, largest, "red" if over else "cyan"))
-        table.add_row(*cells)
-    return table
+    totals = [output.money(row.total) for row in report.rows]
+    counts = [str(row.count) for row in report.rows]
+    changes = [_change(row.change_ratio, row.change) for row in report.rows]
+    shares = [percent(share(row.total, report.total)) for row in report.rows]
+    budget = report.budget
+    used = [_used(row.total, budget) for row in report.rows]
+
+    def build(bar_width: int | None) -> Table:
+        table = _new_table(f"{what} by month, {_period(report.first, report.last)}")
+        table.add_column("Month", "Total", no_wrap=True, style="bold")
+        amount_column(table, "Total", totals, output.money(report.total))
+        amount_column(table, "Count", counts, str(report.count))
+        amount_column(table, "Change", [text.plain for text in changes])
+        amount_column(table, "Share", shares, "100.0%" if report.total else "")
+        if budget is not None:
+            amount_column(table, "Budget", [text.plain for text in used])
+        if bar_width is not None:
+            table.add_column("", width=bar_width, no_wrap=True)
+        for row, total, count, change, part, of_budget in zip(
+            report.rows, totals, counts, changes, shares, used, strict=True
+        ):
+            over = budget is not None and row.total > budget
+            cells: list[Text | HorizontalBar | str] = [
+                row.label,
+                Text(total, style="bold red" if over else ""),
+                count,
+                change,
+                part,
+            ]
+            if budget is not None:
+                cells.append(of_budget)
+            if bar_width is not None:
+                cells.append(HorizontalBar(row.total, largest, "red" if over else "cyan"))
+            table.add_row(*cells)
+        return table
+
+    return BarTable(build)
 
 
 def category_records(report: CategoryReport) -> list[dict[str, str | int]]:

@@ -137,6 +137,39 @@ def import_csv(
             "and skip positive ones (credits).",
         ),
     ] = False,
+    skip_empty_amount: Annotated[
+        bool,
+        typer.Option(
+            "--skip-empty-amount",
+            help="Skip rows whose amount cell is empty instead of rejecting them, e.g. credits "
+            'when the bank has separate "Paid out" and "Paid in" columns.',
+        ),
+    ] = False,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            metavar="D",
+            help="Column separator: ',', ';', tab (as 'tab' or '\\t') or '|'. "
+            "Default: ';' or tab if the header line has one and no comma, else ','.",
+        ),
+    ] = None,
+    decimal_comma: Annotated[
+        bool,
+        typer.Option(
+            "--decimal-comma",
+            help="Amounts use a decimal comma, like -45,30 or 2.500,00 "
+            "('.' or a space groups thousands).",
+        ),
+    ] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding",
+            metavar="CODEC",
+            help="The file's text encoding, e.g. cp1252 (Windows), latin-1 or utf-16.",
+        ),
+    ] = "utf-8",
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Import expenses from a CSV file, such as a bank statement.
@@ -153,6 +186,9 @@ def import_csv(
 
     An interrupted import finishes when the same command is run again.
 
+    European bank files: --delimiter ';' (found by itself from the header), --decimal-comma
+    and --encoding cp1252.
+
     Example:  budget import statement.csv --date-format %d/%m/%Y --debits-negative --category bank
     """
     from budgetcli.services import imports
@@ -164,12 +200,16 @@ def import_csv(
         debits_negative=debits_negative,
         dry_run=dry_run,
         strict=strict,
+        delimiter=imports.parse_delimiter(delimiter) if delimiter is not None else None,
+        decimal_comma=decimal_comma,
+        skip_empty_amount=skip_empty_amount,
     )
+    encoding = imports.check_encoding(encoding)
     # A file is checked for bad bytes before anything is written, and sized for the bar;
     # stdin, a pipe or <(process substitution) can be read only once, so they are not.
     path = Path(file)
     readable_twice = file != "-" and (path.is_file() or not path.exists() or path.is_dir())
-    total = max(imports.check_file(path) - 1, 0) if readable_twice else None
+    total = max(imports.check_file(path, encoding) - 1, 0) if readable_twice else None
     store = open_store()
     user = current_user(store)
     bar = _ProgressBar("importing", total)
@@ -184,28 +224,40 @@ def import_csv(
             summary = imports.import_expenses(
                 store,
                 user.user_id,
-                imports.decoded_lines(stream),
+                imports.decoded_lines(stream, encoding),
                 options,
                 on_progress=on_progress,
             )
     except KeyboardInterrupt:
         bar.stop()
-        done = progress["summary"].imported if "summary" in progress else 0
         output.error(
-            f"import interrupted ({done} rows imported so far): run the same command again "
-            "to finish; rows already imported are skipped"
+            f"import interrupted ({_imported_so_far(progress, dry_run)}): run the same "
+            "command again to finish; rows already imported are skipped"
         )
         raise typer.Exit(INTERRUPTED) from None
     except StorageError as exc:
         bar.stop()
         raise type(exc)(
-            f"{exc}; then run the same import again: rows already imported are skipped"
+            f"{exc} ({_imported_so_far(progress, dry_run)}); then run the same import again: "
+            "rows already imported are skipped"
         ) from None
     finally:
         bar.stop()
     _show_import_summary(fmt, summary)
     if summary.rejected:
         raise typer.Exit(ExitCode.ERROR)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _imported_so_far(progress: dict[str, ImportSummary], dry_run: bool) -> str:
+    """The service's last progress report counts every chunk that was written."""
+    if dry_run:
+        return "dry run: nothing was written"
+    done = progress["summary"].imported if "summary" in progress else 0
+    return f"{_rows(done)} imported so far"
 
 
 def _show_import_summary(fmt: OutputFormat, summary: ImportSummary) -> None:
@@ -222,9 +274,10 @@ def _show_import_summary(fmt: OutputFormat, summary: ImportSummary) -> None:
         output.emit_object(fmt, counts)
     else:
         output.emit_table(
-            [Column("Read", "read", "right"), Column("Imported", "imported", "right")]
+            [Column("Read", "read", "right")]
+            + [Column("Would import" if summary.dry_run else "Imported", "imported", "right")]
             + [Column("Duplicates", "duplicates", "right"), Column("Rejected", "rejected", "right")]
-            + ([Column("Skipped credits", "skipped", "right")] if summary.skipped else []),
+            + ([Column("Skipped", "skipped", "right")] if summary.skipped else []),
             [counts],
             title="Dry run: nothing written" if summary.dry_run else None,
         )
@@ -240,9 +293,10 @@ def _show_import_summary(fmt: OutputFormat, summary: ImportSummary) -> None:
         for row_error in summary.errors:
             output.note(f"line {row_error.line}: {row_error.error}")
     if summary.strict_failed:
-        output.note(f"--strict: nothing was imported because {summary.rejected} rows are wrong")
+        wrong = "row is" if summary.rejected == 1 else "rows are"
+        output.note(f"--strict: nothing was imported because {summary.rejected} {wrong} wrong")
     elif summary.dry_run:
-        output.note(f"dry run: {summary.imported} rows would be imported; nothing was written")
+        output.note(f"dry run: {_rows(summary.imported)} would be imported; nothing was written")
     elif summary.rejected and fmt is OutputFormat.TABLE:
         output.note(
             "fix the rejected rows and run the same command again: "

@@ -16,7 +16,10 @@ from budgetcli.store import ConditionFailed, Store, TransactionCancelled
 BY_USER_AND_DATE = "user_id-date-index"
 # One TransactWriteItems call; `rm` of more ids than this would no longer be all-or-nothing.
 MAX_IDS_PER_REMOVAL = 100
-OWNED_BY_ME = "user_id = :me"
+# A removed imported expense leaves a tombstone (no `date`, so it is in no listing) that
+# keeps its content-derived id taken: importing the statement again must not revive it.
+OWNED_BY_ME = "user_id = :me AND attribute_exists(#date)"
+OWNER_NAMES = {"#date": "date"}
 
 
 def utc_now_iso() -> str:
@@ -152,7 +155,7 @@ def edit_expense(
         raise InvalidInput(
             "nothing to change: give --amount, --category, --description, --date or --receipt-url"
         )
-    names = {f"#{name}": name for name in changes}
+    names = {f"#{name}": name for name in changes} | OWNER_NAMES
     values: dict[str, Any] = {f":{name}": value for name, value in changes.items()}
     values[":me"] = user_id
     try:
@@ -169,6 +172,22 @@ def edit_expense(
     return Expense.from_item(item)
 
 
+def is_imported(expense_id: str) -> bool:
+    """Imports derive ids from content (uuid5); `budget add` draws them at random (uuid4)."""
+    return uuid.UUID(expense_id).version == 5
+
+
+def _removal(store: Store, user_id: str, expense_id: str) -> dict[str, Any]:
+    key = {"expense_id": expense_id}
+    me = {":me": user_id}
+    if is_imported(expense_id):
+        tombstone = key | {"user_id": user_id, "deleted_at": utc_now_iso()}
+        return store.put_op(
+            EXPENSES, tombstone, condition=OWNED_BY_ME, names=OWNER_NAMES, values=me
+        )
+    return store.delete_op(EXPENSES, key, condition=OWNED_BY_ME, names=OWNER_NAMES, values=me)
+
+
 def remove_expenses(store: Store, user_id: str, expense_ids: Iterable[str]) -> list[str]:
     """Delete `user_id`'s expenses by id, all or none; returns the ids removed."""
     unique = list(dict.fromkeys(check_expense_id(text) for text in expense_ids))
@@ -178,12 +197,7 @@ def remove_expenses(store: Store, user_id: str, expense_ids: Iterable[str]) -> l
         raise InvalidInput(
             f"at most {MAX_IDS_PER_REMOVAL} ids at a time: split the list, e.g. with xargs -n 100"
         )
-    operations = [
-        store.delete_op(
-            EXPENSES, {"expense_id": expense_id}, condition=OWNED_BY_ME, values={":me": user_id}
-        )
-        for expense_id in unique
-    ]
+    operations = [_removal(store, user_id, expense_id) for expense_id in unique]
     try:
         store.transact_write(operations)
     except TransactionCancelled as cancelled:

@@ -11,10 +11,17 @@ ids exist (duplicates), and the rest is written with conditional puts
 (`Store.put_if_absent`), so an expense edited since its import is never overwritten.
 A few chunks are in flight at once; memory does not grow with the file beyond a
 16-byte digest per distinct row (to number identical rows).
+
+European and other bank formats: the delimiter is given (`delimiter`) or read from the
+header line (no comma there but a semicolon: `;`; else a tab: tab; else `,`), amounts
+may use a decimal comma (`decimal_comma`), and the bytes may be in any Python text
+encoding (`decoded_lines(stream, encoding)`).
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import hashlib
 import re
@@ -25,7 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -49,6 +56,14 @@ MAX_CHUNKS_IN_FLIGHT = 2 * WORKERS
 IMPORT_NAMESPACE = uuid.UUID("5b0f3c52-6f1e-5d8a-9a43-0c7d1b6e2f11")
 _FOREIGN_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$", re.ASCII)
 _LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
+DELIMITERS = {",": ",", ";": ";", "\\t": "\t", "\t": "\t", "tab": "\t", "|": "|"}
+# Delimiters read from a header line that has no comma, in this order.
+DETECTED_DELIMITERS = (";", "\t")
+# 1.234,56 / 1 234,56 / 1234,56 / -45,30 / 2.500: '.' or a space groups thousands.
+_DECIMAL_COMMA_AMOUNT = re.compile(
+    r"^([+-]?)(\d{1,3}(?:([. \u00a0\u202f])\d{3})(?:\3\d{3})*|\d+)(?:,(\d+))?$"
+)
+READ_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,13 @@ class ImportOptions:
     debits_negative: bool = False
     dry_run: bool = False
     strict: bool = False
+    # None: read from the header line (see the module docstring).
+    delimiter: str | None = None
+    # Amounts like 1.234,56: ',' is the decimal mark, '.' or a space groups thousands.
+    decimal_comma: bool = False
+    # A row whose amount cell is empty (a credit in a separate "Paid in" column) is
+    # skipped instead of rejected.
+    skip_empty_amount: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,7 +95,8 @@ class RowError:
 class ImportSummary:
     """Counts of one import. `read` counts non-blank data rows.
 
-    `skipped` counts credits (positive amounts) left out under `debits_negative`.
+    `skipped` counts credits (positive amounts) left out under `debits_negative` and
+    rows with an empty amount left out under `skip_empty_amount`.
     With `dry_run`, `imported` is what would have been imported.
     """
 
@@ -127,29 +150,93 @@ def parse_column_mappings(specs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def decoded_lines(stream: BinaryIO) -> Iterator[str]:
-    """UTF-8 text lines of a byte stream (a BOM is dropped), newlines kept for csv.
+def parse_delimiter(text: str) -> str:
+    """`--delimiter`: ',', ';', '|', or a tab written as a tab, '\\t' or 'tab'."""
+    delimiter = DELIMITERS.get(text.strip(" ").lower())
+    if delimiter is None:
+        raise InvalidInput(f"--delimiter {text!r} must be one of ',', ';', 'tab' or '|'")
+    return delimiter
 
-    Decoding line by line gives the exact line of an undecodable byte.
+
+def check_encoding(name: str) -> str:
+    """`--encoding`: the Python codec's canonical name, e.g. cp1252 for windows-1252."""
+    try:
+        "a".encode(name)  # LookupError also for codecs that are not text (rot13, base64)
+        return codecs.lookup(name).name
+    except (LookupError, UnicodeError):
+        raise InvalidInput(
+            f"--encoding {name!r} is not a text encoding Python knows: try utf-8, cp1252 "
+            "(Windows), latin-1 or utf-16"
+        ) from None
+
+
+def decoded_lines(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[str]:
+    """Text lines of a byte stream (a BOM is dropped), newlines kept for csv.
+
+    Where a newline is the byte 0x0a (UTF-8, cp1252, Latin-1...), decoding line by line
+    gives the exact line of an undecodable byte; UTF-16 and UTF-32 are decoded in blocks.
     """
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"line {number} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
-                f"{exc.start + 1}): save the file as UTF-8 (in Excel: CSV UTF-8) and run the "
-                "command again"
-            ) from None
+    encoding = check_encoding(encoding)
+    lines = (
+        _line_by_line(stream, encoding) if _ascii_newlines(encoding) else _blocks(stream, encoding)
+    )
+    for number, line in enumerate(lines, start=1):
         yield line[1:] if number == 1 and line.startswith("\ufeff") else line
 
 
-def check_file(path: Path) -> int:
-    """Read `path` once: InvalidInput if it is not UTF-8, else its number of lines."""
+def _ascii_newlines(encoding: str) -> bool:
+    try:
+        return "x\n,;".encode(encoding).endswith(b"x\n,;")  # utf-8-sig starts with a BOM
+    except UnicodeError:
+        return False
+
+
+def _not_text(encoding: str, line: int | None, detail: str) -> InvalidInput:
+    name = "UTF-8" if encoding == "utf-8" else encoding
+    where = f"line {line}" if line is not None else "the file"
+    if encoding == "utf-8":
+        fix = (
+            "give the file's encoding with --encoding (banks often use --encoding cp1252), "
+            "or save it as UTF-8"
+        )
+    else:
+        fix = "give the file's real encoding with --encoding"
+    return InvalidInput(f"{where} is not {name} text ({detail}): {fix}")
+
+
+def _line_by_line(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            detail = f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+            raise _not_text(encoding, number, detail) from None
+
+
+def _blocks(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    pending = ""
+    while True:
+        block = stream.read(READ_SIZE)
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            raise _not_text(encoding, None, exc.reason) from None
+        *complete, pending = (pending + text).split("\n")
+        for part in complete:
+            yield part + "\n"
+        if not block:
+            break
+    if pending:
+        yield pending
+
+
+def check_file(path: Path, encoding: str = "utf-8") -> int:
+    """Read `path` once: InvalidInput if it is not `encoding` text, else its number of lines."""
     lines = 0
     try:
         with path.open("rb") as stream:
-            for _ in decoded_lines(stream):
+            for _ in decoded_lines(stream, encoding):
                 lines += 1
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a directory: give a CSV file") from None
@@ -195,6 +282,8 @@ def _check_options(options: ImportOptions) -> None:
     parse_column_mappings(f"{name}={header}" for name, header in options.columns.items())
     if options.category is not None:
         parse_category(options.category)
+    if options.delimiter is not None:
+        parse_delimiter(options.delimiter)
 
 
 def _copied(lines: Iterable[str], spool: IO[str]) -> Iterator[str]:
@@ -212,12 +301,18 @@ def _import(
 ) -> ImportSummary:
     summary = ImportSummary(dry_run=options.dry_run)
     rows = _parsed_rows(lines, user_id, options, summary)
+    # Submitted and not yet counted: after a failure these are waited for and counted.
+    uncounted: set[Future[tuple[int, int]]] = set()
+
+    def count(future: Future[tuple[int, int]]) -> None:
+        imported, duplicates = future.result()
+        uncounted.discard(future)
+        summary.imported += imported
+        summary.duplicates += duplicates
 
     def settle(finished: Iterable[Future[tuple[int, int]]]) -> None:
         for future in finished:
-            imported, duplicates = future.result()
-            summary.imported += imported
-            summary.duplicates += duplicates
+            count(future)
             if on_progress:
                 on_progress(summary)
 
@@ -225,7 +320,9 @@ def _import(
         in_flight: set[Future[tuple[int, int]]] = set()
         try:
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                in_flight.add(pool.submit(_store_chunk, store, user_id, chunk, options.dry_run))
+                submitted = pool.submit(_store_chunk, store, user_id, chunk, options.dry_run)
+                in_flight.add(submitted)
+                uncounted.add(submitted)
                 if len(in_flight) >= MAX_CHUNKS_IN_FLIGHT:
                     finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                     settle(finished)
@@ -233,13 +330,27 @@ def _import(
             settle(finished)
         except BaseException:
             # Ctrl-C, a failed chunk or a failing callback: drop what has not started;
-            # chunks already sending finish, and a re-run finds them.
-            for future in in_flight:
-                future.cancel()
+            # chunks already sending finish (a re-run finds them) and are counted, so
+            # the last `on_progress` call has what was really written.
+            _count_in_flight(uncounted, count)
+            if on_progress:
+                with contextlib.suppress(Exception):
+                    on_progress(summary)
             raise
     if on_progress:
         on_progress(summary)
     return summary
+
+
+def _count_in_flight(
+    uncounted: set[Future[tuple[int, int]]], count: Callable[[Future[tuple[int, int]]], None]
+) -> None:
+    """Wait for the chunks already sending and count those that succeeded."""
+    for future in uncounted:
+        future.cancel()
+    for future in wait(list(uncounted)).done:
+        if not future.cancelled() and future.exception() is None:
+            count(future)
 
 
 def _store_chunk(
@@ -332,12 +443,21 @@ def _find_columns(header: list[str], options: ImportOptions) -> _Columns:
     )
 
 
-def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error]]:
+def _records(
+    lines: Iterable[str], delimiter: str | None = None
+) -> Iterator[tuple[int, list[str] | csv.Error]]:
     """(first line, cells) of each CSV record; a malformed record gives its csv.Error.
 
     A quoted field may span lines, so a record starts one line after the previous ended.
+    With no `delimiter`, the header line tells (see `detect_delimiter`).
     """
-    reader = csv.reader(_without_bom(lines))
+    iterator = _without_bom(lines)
+    first = next(iterator, None)
+    if first is None:
+        return
+    if delimiter is None:
+        delimiter = detect_delimiter(first)
+    reader = csv.reader(chain([first], iterator), delimiter=delimiter)
     ended = 0
     while True:
         try:
@@ -348,6 +468,15 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str] | csv.Error]
             cells = exc
         yield ended + 1, cells
         ended = reader.line_num
+
+
+def detect_delimiter(header_line: str) -> str:
+    """',' unless the header line has no comma: then ';' or a tab if it has one."""
+    if "," not in header_line:
+        for delimiter in DETECTED_DELIMITERS:
+            if delimiter in header_line:
+                return delimiter
+    return ","
 
 
 def _without_bom(lines: Iterable[str]) -> Iterator[str]:
@@ -363,7 +492,8 @@ def _parsed_rows(
     lines: Iterable[str], user_id: str, options: ImportOptions, summary: ImportSummary
 ) -> Iterator[_Row]:
     """Valid rows as expenses with their deterministic ids; bad rows go into `summary`."""
-    records = _records(lines)
+    delimiter = parse_delimiter(options.delimiter) if options.delimiter is not None else None
+    records = _records(lines, delimiter)
     header = next(records, None)
     if header is None or isinstance(header[1], csv.Error) or not any(header[1]):
         raise InvalidInput(
@@ -428,11 +558,16 @@ def _parse_cells(
     options: ImportOptions,
     default_category: str | None,
 ) -> tuple[date, Decimal, str, str, str | None] | None:
-    """The row's normalised fields, None for a credit under `debits_negative`."""
+    """The row's normalised fields; None for a row to skip (see `ImportSummary`)."""
     amount_text = _cell(cells, columns.amount)
     if not amount_text.strip():
-        raise InvalidInput("amount is empty")
-    amount = parse_amount(amount_text, allow_negative=True)
+        if options.skip_empty_amount:
+            return None
+        raise InvalidInput(
+            "amount is empty: if the file has separate columns for money out and in, "
+            "import with --skip-empty-amount to skip such rows"
+        )
+    amount = _amount(amount_text, options.decimal_comma)
     if options.debits_negative:
         if amount > 0:
             return None
@@ -455,3 +590,36 @@ def _parse_cells(
     url_text = _cell(cells, columns.receipt_url).strip()
     receipt_url = parse_url(url_text) if url_text else None
     return day, amount, category, description, receipt_url
+
+
+def _amount(text: str, decimal_comma: bool) -> Decimal:
+    """`parse_amount` of a cell, which may be written with a decimal comma."""
+    if not decimal_comma:
+        try:
+            return parse_amount(text, allow_negative=True)
+        except InvalidInput as exc:
+            if "," not in text:
+                raise
+            raise InvalidInput(
+                f"{exc}; or, if the file writes 12,50 for 12.50, import with --decimal-comma"
+            ) from None
+    plain = decimal_comma_to_plain(text)
+    try:
+        return parse_amount(plain, allow_negative=True)
+    except InvalidInput as exc:
+        # Quote the cell as the file has it, not its normalised form.
+        raise InvalidInput(str(exc).replace(repr(plain), repr(text), 1)) from None
+
+
+def decimal_comma_to_plain(text: str) -> str:
+    """'-1.234,56' -> '-1234.56': ',' is the decimal mark, '.' or a space groups thousands."""
+    match = _DECIMAL_COMMA_AMOUNT.match(text.strip())
+    if match is None:
+        raise InvalidInput(
+            f"amount {text!r} is not a number with a decimal comma: with --decimal-comma "
+            "write it like 1234,50 or 1.234,50"
+        )
+    sign, whole, separator, cents = match.groups()
+    if separator:
+        whole = whole.replace(separator, "")
+    return f"{sign}{whole}.{cents}" if cents is not None else f"{sign}{whole}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from budgetcli.errors import StorageError
 from budgetcli.store import IndexSpec, Store, TableSpec
 
 USERS = "users"
@@ -80,10 +81,16 @@ def init_tables(store: Store) -> list[TableReport]:
     for spec in TABLES:
         name = store.table_name(spec.name)
         state = store.describe_table(spec.name)
-        if state is None:
-            store.create_table(spec)
+        if state is None and store.create_table(spec):
             reports.append(TableReport(name, TableOutcome.CREATED))
-        elif problems := schema_differences(spec, state.hash_key, state.indexes):
+            to_wait_for.append(spec.name)
+            continue
+        state = state or store.describe_table(spec.name)
+        if state is None:
+            raise StorageError(
+                f"{name} vanished while being created: run `budget init-tables` again"
+            )
+        if problems := schema_differences(spec, state.hash_key, state.indexes):
             reports.append(TableReport(name, TableOutcome.WRONG_SCHEMA, "; ".join(problems)))
             continue
         else:
