@@ -27,6 +27,9 @@ ENGINE_HOME = Path(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ENGINES = ["moto", "dynamodb-local"]
+# Still scrypt, at 1/32 of Werkzeug's default cost: hashing was a third of the suite's time.
+# test_accounts checks that the real default is what budgetcli stores.
+TEST_SCRYPT = "scrypt:1024:8:1"
 
 
 def free_port() -> int:
@@ -136,8 +139,12 @@ def remember_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     from budgetcli.services import accounts
 
     real = werkzeug.security.generate_password_hash
+
+    def cheaper_scrypt(password: str, method: str = TEST_SCRYPT, salt_length: int = 16) -> str:
+        return real(password, method=method, salt_length=salt_length)
+
     monkeypatch.setattr(
-        werkzeug.security, "generate_password_hash", secret_guard.recording_hash(real)
+        werkzeug.security, "generate_password_hash", secret_guard.recording_hash(cheaper_scrypt)
     )
     monkeypatch.setattr(accounts, "secrets", secret_guard.RecordingSecrets())
 

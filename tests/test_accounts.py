@@ -177,6 +177,25 @@ def test_no_plaintext_password_in_the_table(store: Store) -> None:
     assert all("username" not in m and "email" not in m for m in markers)
 
 
+def test_passwords_get_werkzeugs_default_hash(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite hashes at a lower scrypt cost for speed; budgetcli itself passes no
+    method, so users get Werkzeug's default (scrypt:32768:8:1 today)."""
+    import werkzeug.security
+
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+    cheaper = werkzeug.security.generate_password_hash
+
+    def spy(*args: object, **kwargs: object) -> str:
+        calls.append((args[1:], kwargs))
+        return str(cheaper(*args, **kwargs))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(werkzeug.security, "generate_password_hash", spy)
+    make_user(store, "alice")
+    assert calls == [((), {})]
+
+
 # --- login and lockout ----------------------------------------------------------
 
 
