@@ -164,8 +164,12 @@ def _unpack_engine(tarball: Path, dest: Path) -> None:
             parts = Path(member.name).parts
             if len(parts) > 3 and parts[1] == "lib" and parts[2].startswith("dynamodb_local_"):
                 member.name = str(Path(*parts[3:]))
-                members.append(member)
-        archive.extractall(dest, members=members, filter="data")
+                if (member.isfile() or member.isdir()) and ".." not in Path(member.name).parts:
+                    members.append(member)
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(dest, members=members, filter="data")
+        else:  # Python before 3.11.4 has no filters; only plain files were kept above
+            archive.extractall(dest, members=members)
 
 
 def _process_alive(pid: int) -> bool:

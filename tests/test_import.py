@@ -472,6 +472,22 @@ def test_a_dead_engine_mid_import_then_a_rerun_ends_with_exactly_the_file(
     assert len(expenses_of(store, alice.user_id)) == 200
 
 
+def ctrl_c_at_write(monkeypatch: pytest.MonkeyPatch, nth: int) -> Any:
+    """Ctrl-C arrives as the import's chunk write number `nth` (from 0) starts.
+
+    Returns the real `Store.put_if_absent`, to put back for a re-run."""
+    real_put = Store.put_if_absent
+    calls = itertools.count()
+
+    def interrupted(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
+        if next(calls) == nth:
+            raise KeyboardInterrupt
+        return real_put(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "put_if_absent", interrupted)
+    return real_put
+
+
 def test_ctrl_c_is_one_line_telling_to_run_it_again(
     store: Store,
     alice: User,
@@ -481,15 +497,7 @@ def test_ctrl_c_is_one_line_telling_to_run_it_again(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(200)))
-    real_put = Store.put_if_absent
-    calls = itertools.count()
-
-    def interrupted(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
-        if next(calls) == 1:
-            raise KeyboardInterrupt
-        return real_put(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "put_if_absent", interrupted)
+    real_put = ctrl_c_at_write(monkeypatch, 1)
     result = run_import(runner, path)
     assert result.exit_code == 130
     assert result.stderr.startswith("error: import interrupted")
@@ -846,15 +854,7 @@ def test_ctrl_c_reports_every_row_written_including_chunks_in_flight(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(300)))
-    real_put = Store.put_if_absent
-    calls = itertools.count()
-
-    def interrupted(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
-        if next(calls) == 2:
-            raise KeyboardInterrupt
-        return real_put(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "put_if_absent", interrupted)
+    ctrl_c_at_write(monkeypatch, 2)
     result = run_import(runner, path)
     assert result.exit_code == 130
     stored = len(expenses_of(store, alice.user_id))

