@@ -34,6 +34,19 @@ def error_response(request: Any, code: str, status: int = 400) -> AWSResponse:
 
 
 @contextmanager
+def _sending_through(client: Any, intercept: Any, moto_active: bool) -> Iterator[None]:
+    """`intercept` sees every DynamoDB request of `client` first, before moto does."""
+    from moto.core.models import botocore_stubber
+
+    client.meta.events.register_first("before-send.dynamodb", intercept)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister("before-send.dynamodb", intercept)
+        botocore_stubber.enabled = moto_active
+
+
+@contextmanager
 def failing_calls(
     client: Any,
     operation: str,
@@ -65,12 +78,8 @@ def failing_calls(
         attempts.append("passed")
         return None
 
-    client.meta.events.register_first("before-send.dynamodb", intercept)
-    try:
+    with _sending_through(client, intercept, moto_active):
         yield attempts
-    finally:
-        client.meta.events.unregister("before-send.dynamodb", intercept)
-        botocore_stubber.enabled = moto_active
 
 
 @contextmanager
@@ -153,12 +162,8 @@ def lost_responses(client: Any, operation: str, *, times: int) -> Iterator[list[
         botocore_stubber.enabled = False
         return error_response(request, "InternalServerError", 500)
 
-    client.meta.events.register_first("before-send.dynamodb", intercept)
-    try:
+    with _sending_through(client, intercept, moto_active):
         yield attempts
-    finally:
-        client.meta.events.unregister("before-send.dynamodb", intercept)
-        botocore_stubber.enabled = moto_active
 
 
 class EngineDeath:

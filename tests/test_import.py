@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -450,15 +450,8 @@ def test_a_dead_engine_mid_import_then_a_rerun_ends_with_exactly_the_file(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(200)))
-    real_put = Store.put_if_absent
-    calls = itertools.count()
-
-    def dies_after_two_batches(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
-        if next(calls) >= 2:
-            raise StorageUnavailable("cannot reach DynamoDB at http://127.0.0.1:1: start it")
-        return real_put(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "put_if_absent", dies_after_two_batches)
+    engine_gone = StorageUnavailable("cannot reach DynamoDB at http://127.0.0.1:1: start it")
+    real_put = failing_writes(monkeypatch, engine_gone, lambda n: n >= 2)
     died = run_import(runner, path)
     assert died.exit_code == ExitCode.STORAGE
     assert died.stderr.count("\n") == 1
@@ -472,19 +465,21 @@ def test_a_dead_engine_mid_import_then_a_rerun_ends_with_exactly_the_file(
     assert len(expenses_of(store, alice.user_id)) == 200
 
 
-def ctrl_c_at_write(monkeypatch: pytest.MonkeyPatch, nth: int) -> Any:
-    """Ctrl-C arrives as the import's chunk write number `nth` (from 0) starts.
+def failing_writes(
+    monkeypatch: pytest.MonkeyPatch, error: BaseException, fails: Callable[[int], bool]
+) -> Any:
+    """The import's chunk writes (numbered from 0) for which `fails` is true raise `error`.
 
     Returns the real `Store.put_if_absent`, to put back for a re-run."""
     real_put = Store.put_if_absent
     calls = itertools.count()
 
-    def interrupted(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
-        if next(calls) == nth:
-            raise KeyboardInterrupt
+    def put_if_absent(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
+        if fails(next(calls)):
+            raise error
         return real_put(self, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "put_if_absent", interrupted)
+    monkeypatch.setattr(Store, "put_if_absent", put_if_absent)
     return real_put
 
 
@@ -497,7 +492,7 @@ def test_ctrl_c_is_one_line_telling_to_run_it_again(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(200)))
-    real_put = ctrl_c_at_write(monkeypatch, 1)
+    real_put = failing_writes(monkeypatch, KeyboardInterrupt(), lambda n: n == 1)
     result = run_import(runner, path)
     assert result.exit_code == 130
     assert result.stderr.startswith("error: import interrupted")
@@ -854,7 +849,7 @@ def test_ctrl_c_reports_every_row_written_including_chunks_in_flight(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(300)))
-    ctrl_c_at_write(monkeypatch, 2)
+    failing_writes(monkeypatch, KeyboardInterrupt(), lambda n: n == 2)
     result = run_import(runner, path)
     assert result.exit_code == 130
     stored = len(expenses_of(store, alice.user_id))
@@ -871,15 +866,8 @@ def test_an_engine_failure_reports_the_rows_written(
     small_batches: int,
 ) -> None:
     path = write(tmp_path, "big.csv", statement(range(300)))
-    real_put = Store.put_if_absent
-    calls = itertools.count()
-
-    def dies_once(self: Store, *args: Any, **kwargs: Any) -> list[bool]:
-        if next(calls) == 3:
-            raise StorageUnavailable("cannot reach DynamoDB: start it")
-        return real_put(self, *args, **kwargs)
-
-    monkeypatch.setattr(Store, "put_if_absent", dies_once)
+    engine_gone = StorageUnavailable("cannot reach DynamoDB: start it")
+    failing_writes(monkeypatch, engine_gone, lambda n: n == 3)
     result = run_import(runner, path)
     assert result.exit_code == ExitCode.STORAGE and result.stderr.count("\n") == 1
     stored = len(expenses_of(store, alice.user_id))
