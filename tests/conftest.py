@@ -64,7 +64,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-aws-credentials"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     yield tmp_path
-    local_engine.stop(local_engine.EnginePaths(tmp_path / "data"))
+    engine_paths = local_engine.EnginePaths(tmp_path / "data")
+    if engine_paths.state.exists():  # only a test that started one pays for the lock
+        local_engine.stop(engine_paths)
 
 
 def require_dynamodb_local() -> Path:
