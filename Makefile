@@ -80,7 +80,7 @@ demo: engine
 bench: engine
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-# The suite runs the same test with 4 x 10; this is the full 4 x 250 of issue 8.
+# The suite runs the same test with 4 loops of 4; this is the full 4 x 250 of issue 8.
 stress: engine
 	STRESS_ADDS_PER_LOOP=250 $(BIN)/pytest tests/test_hardening.py -k "shell_loops and dynamodb" -v
 

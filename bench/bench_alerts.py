@@ -26,10 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BUDGET, bench_environment, bench_store  # noqa: E402
 from budgetcli import config  # noqa: E402
+from budgetcli.models import Expense  # noqa: E402
 from budgetcli.services import accounts, budgets  # noqa: E402
-from budgetcli.services.expenses import Expense  # noqa: E402
-from budgetcli.services.tables import EXPENSES  # noqa: E402
 from budgetcli.store import Store  # noqa: E402
+from budgetcli.tables.expenses import to_item as expense_item  # noqa: E402
+from budgetcli.tables.schema import EXPENSES  # noqa: E402
 
 MONTH = "2026-11"
 MONTH_FIRST, MONTH_LAST = date(2026, 11, 1), date(2026, 11, 30)
@@ -76,14 +77,16 @@ def make_user(
     store: Store, name: str, history: int, env: dict[str, str], root: Path
 ) -> dict[str, str]:
     """Register and log in `name` with its own config dir; returns its environment."""
-    user = accounts.register(store, name, f"{name}@example.com", PASSWORD)
+    user = accounts.register(
+        store, accounts.NewAccount.parse(name, f"{name}@example.com"), PASSWORD
+    )
     for category in CATEGORIES:
-        budgets.set_budget(store, user.user_id, category, Decimal(300))
+        budgets.set_budget(store, user.user_id, category, budgets.Limit(Decimal(300)))
     rng = random.Random(name)
     rows = expenses(user.user_id, rng, IN_MONTH, MONTH_FIRST, MONTH_LAST)
     rows += expenses(user.user_id, rng, history, HISTORY_FIRST, MONTH_FIRST - timedelta(days=1))
     started = time.perf_counter()
-    store.batch_write(EXPENSES, puts=(expense.to_item() for expense in rows))
+    store.batch_write(EXPENSES, puts=(expense_item(expense) for expense in rows))
     print(f"{name}: {len(rows)} expenses loaded in {time.perf_counter() - started:.1f} s")
     user_env = dict(env, BUDGET_CONFIG_DIR=str(root / name))
     session = accounts.login(store, name, PASSWORD, days=1)

@@ -20,8 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BUDGET, bench_environment, bench_store, logged_in_env  # noqa: E402
-from budgetcli.services.expenses import Expense, utc_now_iso  # noqa: E402
+from budgetcli.dates import utc_now_iso
+from budgetcli.models import Expense  # noqa: E402
 from budgetcli.store import Store  # noqa: E402
+from budgetcli.tables.expenses import to_item as expense_item  # noqa: E402
 
 REPEATS = 15
 AWS_CLI = shutil.which("aws", path="/usr/bin:/usr/local/bin") or shutil.which("aws")
@@ -64,15 +66,17 @@ def seed(store: Store, owner: str, days: list[date]) -> None:
     store.batch_write(
         "expenses",
         puts=(
-            Expense(
-                expense_id=str(uuid.uuid4()),
-                user_id=owner,
-                amount=Decimal("4.20"),
-                category="food",
-                description="bench",
-                date=day,
-                created_at=utc_now_iso(),
-            ).to_item()
+            expense_item(
+                Expense(
+                    expense_id=str(uuid.uuid4()),
+                    user_id=owner,
+                    amount=Decimal("4.20"),
+                    category="food",
+                    description="bench",
+                    date=day,
+                    created_at=utc_now_iso(),
+                )
+            )
             for day in days
         ),
     )

@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BUDGET, bench_environment, bench_store, median_seconds  # noqa: E402
 from budgetcli import config  # noqa: E402
+from budgetcli.models import Expense  # noqa: E402
 from budgetcli.services import accounts  # noqa: E402
-from budgetcli.services.expenses import Expense  # noqa: E402
-from budgetcli.services.tables import EXPENSES  # noqa: E402
+from budgetcli.tables.expenses import to_item as expense_item  # noqa: E402
+from budgetcli.tables.schema import EXPENSES  # noqa: E402
 
 EXPENSE_COUNT = 10_000
 FIRST, LAST = date(2024, 1, 1), date(2025, 12, 31)
@@ -90,13 +91,14 @@ def main() -> int:
     hledger = shutil.which("hledger")
     with bench_environment() as env, tempfile.TemporaryDirectory(prefix="report-") as tmp:
         store = bench_store()
-        user = accounts.register(store, "bench", "bench@example.com", "bench password 123")
+        account = accounts.NewAccount.parse("bench", "bench@example.com")
+        user = accounts.register(store, account, "bench password 123")
         session = accounts.login(store, "bench", "bench password 123", days=1)
         config.write_session_file(session.to_dict())
 
         expenses = make_expenses(user.user_id)
         started = time.perf_counter()
-        store.batch_write(EXPENSES, puts=(expense.to_item() for expense in expenses))
+        store.batch_write(EXPENSES, puts=(expense_item(expense) for expense in expenses))
         print(f"loaded {len(expenses)} expenses in {time.perf_counter() - started:.1f} s")
         expected = expected_months(expenses)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from budgetcli import config, local_engine
-from budgetcli.services.tables import init_tables
+from budgetcli.services.setup import init_tables
 from budgetcli.store import Store, connect
 
 REPO = Path(__file__).resolve().parents[1]

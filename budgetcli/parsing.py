@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from budgetcli.errors import InvalidInput
+from budgetcli.dates import DateRange, Period
+from budgetcli.errors import Field, InvalidInput
+from budgetcli.money import CENT, MAX_AMOUNT
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("1000000000")
 MAX_CATEGORY_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 500
 MAX_URL_LENGTH = 2048
@@ -43,6 +44,7 @@ def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
     """A positive amount of money with at most two decimal places, as an exact Decimal.
 
     With `allow_negative`, a negative amount is returned as it is (bank debits).
+    The checks of the value itself are `check_amount`'s.
     """
     raw = text.strip()
     if _GROUPED_AMOUNT.match(raw):
@@ -60,12 +62,20 @@ def parse_amount(text: str, *, allow_negative: bool = False) -> Decimal:
         raise InvalidInput(f"amount {_quoted(text)} is not a number: write it like 12.50") from None
     if amount < 0 and not allow_negative:
         raise InvalidInput(f"amount {_quoted(text)} must be positive")
+    return -check_amount(-amount, text) if amount < 0 else check_amount(amount, text)
+
+
+def check_amount(amount: Decimal, text: str | None = None) -> Decimal:
+    """A positive amount of at most MAX_AMOUNT with at most two decimal places, in cents."""
+    shown = _quoted(text) if text is not None else str(amount)
+    if amount < 0:
+        raise InvalidInput(f"amount {shown} must be positive")
     if amount == 0:
-        raise InvalidInput(f"amount {_quoted(text)} must be more than zero")
-    if abs(amount) > MAX_AMOUNT:
-        raise InvalidInput(f"amount {_quoted(text)} is over the limit of 1000000000")
+        raise InvalidInput(f"amount {shown} must be more than zero")
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"amount {shown} is over the limit of {MAX_AMOUNT}")
     if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
-        raise InvalidInput(f"amount {_quoted(text)} has more than two decimal places")
+        raise InvalidInput(f"amount {shown} has more than two decimal places")
     return amount.quantize(CENT)
 
 
@@ -104,9 +114,9 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
     if numeric := _NUMERIC_DATE.match(raw):
         first, second = int(numeric["first"]), int(numeric["second"])
         if first != second and first <= 12 and second <= 12:
-            raise InvalidInput(
+            raise AmbiguousDate(
                 f"date {_quoted(text)} could be day-first or month-first: write it as "
-                "YYYY-MM-DD or like '3 Nov 2026' (budget import takes --date-format %d/%m/%Y)"
+                "YYYY-MM-DD or like '3 Nov 2026'"
             )
     if re.fullmatch(r"\d+", raw):
         # dateutil reads a bare number as a day of this month or a year: too surprising.
@@ -125,30 +135,60 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
     return _check_year(parsed.date(), text)
 
 
+class AmbiguousDate(InvalidInput):
+    """A date such as 03/11/2026, which is 3 November or March 11 depending on the country."""
+
+
 def _zero_pad_iso(raw: str) -> str:
     year, month, day = raw.split("-")
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def parse_month(text: str) -> tuple[date, date]:
-    """`YYYY-MM` as its first and last day."""
+def parse_month(text: str) -> Period:
+    """`YYYY-MM` as the period from its first to its last day."""
     match = _MONTH.match(text.strip())
     if not match:
         raise InvalidInput(f"month {_quoted(text)} must look like 2026-11")
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
         raise InvalidInput(f"month {_quoted(text)} has no month {month}")
-    first = _check_year(date(year, month, 1), text)
-    return first, month_end(first)
+    return Period.month_of(_check_year(date(year, month, 1), text))
 
 
-def month_end(day: date) -> date:
-    next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return next_month - timedelta(days=1)
+def parse_date_range(
+    first: str | None, last: str | None, month: str | None, *, today: date | None = None
+) -> DateRange:
+    """The days chosen by a first and a last date, or by a whole month (not both)."""
+    if month is not None:
+        if first is not None or last is not None:
+            raise InvalidInput(
+                Field("month"),
+                " cannot be combined with ",
+                Field("first"),
+                " or ",
+                Field("last"),
+                ": use one or the other",
+            )
+        whole = parse_month(month)
+        return DateRange(whole.first, whole.last)
+    start = parse_date(first, today=today) if first is not None else None
+    end = parse_date(last, today=today) if last is not None else None
+    if start and end and start > end:
+        raise InvalidInput(
+            Field("first"), f" {start} is after ", Field("last"), f" {end}: swap them"
+        )
+    return DateRange(start, end)
 
 
-def format_month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+def parse_expense_id(text: str) -> uuid.UUID:
+    """Expense ids are UUIDs; anything else cannot name an expense."""
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{_quoted(text)} is not an expense id: ids look like "
+            "3f2b6c1e-8d4a-4f7e-9c2a-1b5d7e9f0a12 (see `budget list`)"
+        ) from None
 
 
 def _has_control_characters(text: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,6 +17,7 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
+from budgetcli import retry
 from budgetcli.config import Settings
 from budgetcli.errors import (
     BudgetError,
@@ -34,7 +35,8 @@ Item = dict[str, Any]
 BATCH_WRITE_SIZE = 25
 BATCH_GET_SIZE = 100
 TRANSACTION_SIZE = 100
-MAX_BATCH_RETRIES = 8
+# Tries of one batch request before giving up, with backoff between them.
+BATCH_ATTEMPTS = 9
 _THROTTLING_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -109,45 +111,36 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def _backoff(attempt: int) -> float:
-    # Full jitter, capped: 50 ms, 100 ms, 200 ms ... up to 2 s.
-    return random.uniform(0, min(2.0, 0.05 * 2**attempt))
-
-
-def make_client(
-    service: str,
-    settings: Settings,
-    *,
-    on_engine_start: Callable[[str], None] | None = None,
-) -> Any:
-    """The one place that builds boto3 clients.
+def dynamodb_client(
+    settings: Settings, *, on_engine_start: Callable[[str], None] | None = None
+) -> DynamoDBClient:
+    """The one place that builds DynamoDB clients.
 
     - BUDGET_BACKEND=aws: boto3's own chain (profiles, AWS_REGION, AWS_ENDPOINT_URL_*).
     - BUDGET_ENDPOINT_URL: that endpoint, with placeholder credentials unless some are set.
     - otherwise the embedded DynamoDB Local, started if it is not running.
-
-    Only DynamoDB has a local stand-in: every other service (SES, SNS) always goes
-    through boto3's own chain, whatever the storage backend.
     """
     from botocore.config import Config
+    from botocore.exceptions import NoRegionError
 
     # Each attempt waits at most timeout_seconds, so a hung endpoint fails in bounded time.
     timeout = settings.timeout_seconds
-    if settings.backend == "aws" or service != "dynamodb":
+    session: Any = botocore_session()
+    if settings.backend == "aws":
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 5},
             connect_timeout=timeout,
             read_timeout=timeout,
         )
-        from botocore.exceptions import NoRegionError
-
-        aws_session: Any = _botocore_session()
         try:
-            return aws_session.create_client(service, region_name=settings.region, config=config)
+            client: DynamoDBClient = session.create_client(
+                "dynamodb", region_name=settings.region, config=config
+            )
         except NoRegionError:
             raise ConfigError(
                 "no AWS region configured: set AWS_REGION, or region in config.toml"
             ) from None
+        return client
 
     config = Config(
         retries={"mode": "standard", "total_max_attempts": 3},
@@ -161,15 +154,15 @@ def make_client(
         endpoint = local_engine.ensure_running(settings, on_start=on_engine_start)
     # DynamoDB Local accepts any credentials; a custom endpoint may want the real ones.
     use_own_credentials = bool(settings.endpoint_url and os.environ.get("AWS_ACCESS_KEY_ID"))
-    local_session: Any = _botocore_session()
-    return local_session.create_client(
-        service,
+    local_client: DynamoDBClient = session.create_client(
+        "dynamodb",
         endpoint_url=endpoint,
         region_name=settings.region or "us-east-1",
         config=config,
         aws_access_key_id=None if use_own_credentials else "budgetcli",
         aws_secret_access_key=None if use_own_credentials else "local",
     )
+    return local_client
 
 
 @functools.cache
@@ -179,9 +172,10 @@ def _model_loader() -> Any:
     return create_loader()
 
 
-def _botocore_session() -> Any:
+def botocore_session() -> Any:
     """A new botocore session (sessions are not thread-safe) sharing one loader of the
     service models, which take ~90 ms to read: once per process, not once per client.
+    `messaging` builds its SES and SNS clients on it too.
 
     botocore, not boto3: the same clients and credential chain, ~100 ms less to import.
     """
@@ -193,15 +187,21 @@ def _botocore_session() -> Any:
 
 
 def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None = None) -> Store:
-    """A Store on the configured backend, with a hint for when it cannot be reached."""
-    client = make_client("dynamodb", settings, on_engine_start=on_engine_start)
+    """A Store on the configured backend, with a hint for when it cannot be reached.
+
+    Nothing is connected (nor the local engine started) until the first request.
+    """
     if settings.backend == "aws":
         hint = "check your network, AWS_REGION and AWS_ENDPOINT_URL_DYNAMODB"
     elif settings.endpoint_url:
         hint = "check BUDGET_ENDPOINT_URL, or unset it to use the local engine"
     else:
         hint = "run `budget local start` (see `budget local status`)"
-    return Store(client, settings.table_prefix, endpoint_hint=hint)
+    return Store(
+        lambda: dynamodb_client(settings, on_engine_start=on_engine_start),
+        settings.table_prefix,
+        endpoint_hint=hint,
+    )
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,13 +278,29 @@ def _values(values: Mapping[str, Any] | None) -> dict[str, Any]:
     return to_item(values) if values else {}
 
 
-@dataclass
 class Store:
-    """Tables named `<prefix>-<name>` on one DynamoDB client."""
+    """Tables named `<prefix>-<name>` on one DynamoDB client, made on first use."""
 
-    client: DynamoDBClient
-    prefix: str
-    endpoint_hint: str = "run `budget local start`"
+    def __init__(
+        self,
+        make_client: Callable[[], DynamoDBClient],
+        prefix: str,
+        *,
+        endpoint_hint: str = "run `budget local start`",
+    ) -> None:
+        self.prefix = prefix
+        self.endpoint_hint = endpoint_hint
+        self._make_client = make_client
+        self._client: DynamoDBClient | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = self._make_client()
+        return self._client
 
     def table_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -477,7 +493,7 @@ class Store:
         written = 0
         for chunk in _chunks(chain(requests, deletes), BATCH_WRITE_SIZE):
             pending: dict[str, Any] = {name: chunk}
-            for attempt in range(MAX_BATCH_RETRIES + 1):
+            for _ in retry.attempts(BATCH_ATTEMPTS):
                 with self._translated_errors(table):
                     pending = (
                         self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
@@ -485,11 +501,10 @@ class Store:
                     )
                 if not pending:
                     break
-                if attempt == MAX_BATCH_RETRIES:
-                    raise StorageError(
-                        "DynamoDB left writes unprocessed after retries: run the command again"
-                    )
-                time.sleep(_backoff(attempt))
+            else:
+                raise StorageError(
+                    "DynamoDB left writes unprocessed after retries: run the command again"
+                )
             written += len(chunk)
         return written
 
@@ -511,18 +526,17 @@ class Store:
             if projection:
                 request.update(_projection(projection))
             pending: dict[str, Any] = {name: request}
-            for attempt in range(MAX_BATCH_RETRIES + 1):
+            for _ in retry.attempts(BATCH_ATTEMPTS):
                 with self._translated_errors(table):
                     response = self.client.batch_get_item(RequestItems=pending)
                 found.extend(from_item(raw) for raw in response.get("Responses", {}).get(name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                if attempt == MAX_BATCH_RETRIES:
-                    raise StorageError(
-                        "DynamoDB left reads unprocessed after retries: run the command again"
-                    )
-                time.sleep(_backoff(attempt))
+            else:
+                raise StorageError(
+                    "DynamoDB left reads unprocessed after retries: run the command again"
+                )
         return found
 
     def put_op(
@@ -683,31 +697,45 @@ class Store:
         written = [False] * len(items)
         for chunk in _chunks(range(len(items)), TRANSACTION_SIZE):
             todo: list[int] = chunk
-            retries = 0
-            while todo:
-                operations = [
-                    self.put_op(
-                        table, items[i], condition="attribute_not_exists(#key)", names={"#key": key}
-                    )
-                    for i in todo
-                ]
-                try:
-                    self.transact_write(operations)
-                except TransactionCancelled as exc:
-                    todo, transient = self._still_to_put(todo, exc.reasons)
-                    if transient:
-                        if retries == MAX_BATCH_RETRIES:
-                            raise StorageError(
-                                "DynamoDB kept cancelling the writes (conflicting writes or "
-                                "throttling): run the command again"
-                            ) from None
-                        time.sleep(_backoff(retries))
-                        retries += 1
-                    continue
-                for i in todo:
-                    written[i] = True
-                todo = []
+            for _ in retry.attempts(BATCH_ATTEMPTS):
+                todo = self._put_until_transient(table, items, todo, key, written)
+                if not todo:
+                    break
+            else:
+                raise StorageError(
+                    "DynamoDB kept cancelling the writes (conflicting writes or "
+                    "throttling): run the command again"
+                )
         return written
+
+    def _put_until_transient(
+        self,
+        table: str,
+        items: Sequence[Mapping[str, Any]],
+        todo: list[int],
+        key: str,
+        written: list[bool],
+    ) -> list[int]:
+        """Send `todo` until written, dropping items that exist; returns what is left to
+        send after a transient cancellation (empty when all is settled)."""
+        while todo:
+            operations = [
+                self.put_op(
+                    table, items[i], condition="attribute_not_exists(#key)", names={"#key": key}
+                )
+                for i in todo
+            ]
+            try:
+                self.transact_write(operations)
+            except TransactionCancelled as exc:
+                todo, transient = self._still_to_put(todo, exc.reasons)
+                if transient:
+                    return todo
+                continue
+            for i in todo:
+                written[i] = True
+            return []
+        return []
 
     @staticmethod
     def _still_to_put(todo: list[int], reasons: list[str | None]) -> tuple[list[int], bool]:

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from budgetcli import config, local_engine
 from budgetcli.errors import EngineError
-from budgetcli.services.accounts import User
-from budgetcli.services.tables import TABLES, init_tables
+from budgetcli.models import User
+from budgetcli.services.setup import init_tables
 from budgetcli.store import Store, connect
+from budgetcli.tables.schema import TABLES
 from tests import secret_guard
 
 REPO = Path(__file__).resolve().parents[1]
@@ -205,15 +206,31 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from budgetcli import store as store_module
 
     calls: list[str] = []
-    real_make_client = store_module.make_client
+    real_client = store_module.dynamodb_client
 
-    def recording_make_client(service: str, *args: Any, **kwargs: Any) -> Any:
-        client = real_make_client(service, *args, **kwargs)
-        if service == "dynamodb":
-            client.meta.events.register(
-                "before-call.dynamodb", lambda model, **_: calls.append(model.name)
-            )
+    def recording_client(*args: Any, **kwargs: Any) -> Any:
+        client = real_client(*args, **kwargs)
+        client.meta.events.register(
+            "before-call.dynamodb", lambda model, **_: calls.append(model.name)
+        )
         return client
 
-    monkeypatch.setattr(store_module, "make_client", recording_make_client)
+    monkeypatch.setattr(store_module, "dynamodb_client", recording_client)
     return calls
+
+
+@pytest.fixture
+def no_storage(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails the test if anything reaches storage (or starts an engine): for input that
+    must be refused before a single request is made, so that nothing can be written."""
+    from budgetcli import store as store_module
+
+    reached: list[str] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        reached.append("storage")
+        raise AssertionError("storage was reached")
+
+    monkeypatch.setattr(store_module, "dynamodb_client", refuse)
+    yield
+    assert not reached, "the command reached storage"

@@ -199,12 +199,11 @@ class EngineDeath:
     def install(self, monkeypatch: Any) -> None:
         from budgetcli import store as store_module
 
-        real_make_client = store_module.make_client
+        real_client = store_module.dynamodb_client
 
-        def make_client(service: str, *args: Any, **kwargs: Any) -> Any:
-            client = real_make_client(service, *args, **kwargs)
-            if service == "dynamodb":
-                client.meta.events.register_first("before-send.dynamodb", self.intercept)
+        def dynamodb_client(*args: Any, **kwargs: Any) -> Any:
+            client = real_client(*args, **kwargs)
+            client.meta.events.register_first("before-send.dynamodb", self.intercept)
             return client
 
-        monkeypatch.setattr(store_module, "make_client", make_client)
+        monkeypatch.setattr(store_module, "dynamodb_client", dynamodb_client)

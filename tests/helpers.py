@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from budgetcli import config
-from budgetcli.services import accounts
-from budgetcli.services.accounts import User
-from budgetcli.store import Store
+from budgetcli.models import Budget, Expense, User
+from budgetcli.services import accounts, budgets
+from budgetcli.store import Store, from_item
+from budgetcli.tables.expenses import to_item as expense_item
 
 PASSWORD = "correct horse battery staple"
 
 
 def make_user(store: Store, username: str, phone: str | None = None) -> User:
-    return accounts.register(store, username, f"{username}@example.com", PASSWORD, phone)
+    account = accounts.NewAccount.parse(username, f"{username}@example.com", phone)
+    return accounts.register(store, account, PASSWORD)
 
 
 def log_in(store: Store, username: str, password: str = PASSWORD) -> User:
@@ -24,6 +29,48 @@ def log_in(store: Store, username: str, password: str = PASSWORD) -> User:
     session = accounts.login(store, username, password, days=30)
     config.write_session_file(session.to_dict())
     return accounts.verify_session(store, session)
+
+
+def spend(
+    store: Store,
+    user: User,
+    amount: str,
+    category: str = "food",
+    day: date = date(2026, 11, 5),
+) -> Expense:
+    """Store one expense directly, as `budget add` would."""
+    expense = Expense(
+        expense_id=str(uuid.uuid4()),
+        user_id=user.user_id,
+        amount=Decimal(amount),
+        category=category,
+        description="",
+        date=day,
+        created_at="2026-11-05T12:00:00+00:00",
+    )
+    store.put("expenses", expense_item(expense))
+    return expense
+
+
+def set_budget(
+    store: Store, user: User, category: str, amount: str | int, threshold: int = 80
+) -> Budget:
+    """The user's monthly budget for `category` (as parsed already), through the service."""
+    limit = budgets.Limit(Decimal(amount), threshold)
+    return budgets.set_budget(store, user.user_id, category, limit)
+
+
+def table_items(store: Store, table: str) -> list[dict[str, Any]]:
+    """Every item of one table, read consistently (a test's tables are small)."""
+    name = store.table_name(table)
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": name, "ConsistentRead": True}
+    while True:
+        page = store.client.scan(**kwargs)
+        items.extend(from_item(raw) for raw in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""Accounts and sessions on both engines: uniqueness, lockout, unforgeable sessions."""
+"""Accounts and sessions on both engines: uniqueness, lockout, unforgeable sessions.
+
+Input and session files refused before storage are tested without an engine in
+test_account_input.py.
+"""
 
 from __future__ import annotations
 
@@ -18,19 +22,15 @@ from typer.testing import CliRunner
 from budgetcli import config
 from budgetcli.cli import app
 from budgetcli.errors import AuthError, Conflict, ExitCode
+from budgetcli.models import User
 from budgetcli.services import accounts
-from budgetcli.services.accounts import MAX_FAILED_LOGINS, User
+from budgetcli.services.accounts import MAX_FAILED_LOGINS
 from budgetcli.store import Store
-from tests.helpers import PASSWORD, log_in, make_user, run_in_threads
+from tests.helpers import PASSWORD, log_in, make_user, run_in_threads, table_items
 
 
 def all_user_items(store: Store) -> list[dict[str, Any]]:
-    from budgetcli.store import from_item
-
-    table = store.table_name("users")
-    return [
-        from_item(raw) for raw in store.client.scan(TableName=table, ConsistentRead=True)["Items"]
-    ]
+    return table_items(store, "users")
 
 
 def accounts_named(store: Store, username: str) -> list[dict[str, Any]]:
@@ -93,40 +93,6 @@ def test_duplicates_in_any_case_are_refused_naming_the_field(
     assert sorted(map(str, all_user_items(store))) == sorted(map(str, before))
 
 
-@pytest.mark.parametrize(
-    "args, stdin, message",
-    [
-        (["register", "al", "--email", "al@example.com"], PASSWORD, "username 'al' is not allowed"),
-        (["register", "al ice", "--email", "a@example.com"], PASSWORD, "is not allowed"),
-        (["register", "alice", "--email", "nope"], PASSWORD, "email 'nope' is not a valid address"),
-        (["register", "alice", "--email", "a@b"], PASSWORD, "is not a valid address"),
-        (
-            ["register", "alice", "--email", "a@example.com", "--phone", "5551234"],
-            PASSWORD,
-            "E.164",
-        ),
-        (["register", "alice", "--email", "a@example.com"], "short", "password is too short"),
-        (["register", "alice", "--email", "a@example.com"], "", "read no password"),
-    ],
-)
-def test_bad_registration_input_writes_nothing(
-    store: Store, runner: CliRunner, args: list[str], stdin: str, message: str
-) -> None:
-    result = invoke(runner, [*args, "--password-stdin"], f"{stdin}\n")
-    assert result.exit_code == ExitCode.ERROR
-    assert message in result.stderr and result.stderr.count("\n") == 1
-    assert all_user_items(store) == []
-
-
-def test_password_is_never_taken_from_a_pipe_without_the_flag(
-    store: Store, runner: CliRunner
-) -> None:
-    result = invoke(runner, ["register", "alice", "--email", "a@example.com"], f"{PASSWORD}\n")
-    assert result.exit_code == ExitCode.ERROR
-    assert "--password-stdin" in result.stderr
-    assert all_user_items(store) == []
-
-
 def test_prompt_asks_twice_on_a_terminal(
     store: Store, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,7 +120,8 @@ class _TerminalSys:
 
 def test_eight_concurrent_registrations_make_one_account(store: Store) -> None:
     def register(index: int) -> object:
-        return accounts.register(store, "Carol", f"carol{index}@example.com", PASSWORD)
+        account = accounts.NewAccount.parse("Carol", f"carol{index}@example.com")
+        return accounts.register(store, account, PASSWORD)
 
     results = run_in_threads(8, register)
     created = [r for r in results if isinstance(r, User)]
@@ -285,16 +252,12 @@ def edit_session(**changes: str) -> None:
     config.write_session_file(data)
 
 
-@pytest.mark.parametrize(
-    "tamper", ["forged", "expired", "expired-in-table", "revoked", "corrupt", "empty"]
-)
+@pytest.mark.parametrize("tamper", ["forged", "expired-in-table", "revoked"])
 def test_tampered_sessions_are_refused(
     store: Store, alice: User, bob: User, runner: CliRunner, tamper: str
 ) -> None:
     if tamper == "forged":
         edit_session(user_id=bob.user_id, username="bob")
-    elif tamper == "expired":
-        edit_session(expires_at=(datetime.now(UTC) - timedelta(seconds=1)).isoformat())
     elif tamper == "expired-in-table":
         # The file claims a later expiry than the table granted: the table wins.
         edit_session(expires_at=(datetime.now(UTC) + timedelta(days=3650)).isoformat())
@@ -306,14 +269,10 @@ def test_tampered_sessions_are_refused(
             names={"#t": token_key},
             values={":past": 1},
         )
-    elif tamper == "revoked":
+    else:
         saved = config.session_file().read_text()
         assert invoke(runner, ["logout"]).exit_code == 0
         config.write_session_file(json.loads(saved))
-    elif tamper == "corrupt":
-        config.session_file().write_text("{not json")
-    else:
-        config.session_file().write_text("{}")
     result = invoke(runner, ["whoami"])
     assert result.exit_code == ExitCode.AUTH
     assert result.stdout == ""
@@ -337,11 +296,6 @@ def test_logging_in_again_revokes_the_replaced_session(
     assert invoke(runner, ["login", "alice", "--password-stdin"], f"{PASSWORD}\n").exit_code == 0
     config.write_session_file(json.loads(first))
     assert invoke(runner, ["whoami"]).exit_code == ExitCode.AUTH
-
-
-def test_logout_without_a_session_is_harmless(store: Store, runner: CliRunner) -> None:
-    result = invoke(runner, ["logout"])
-    assert result.exit_code == 0 and "not logged in" in result.stderr
 
 
 def test_round_trip_through_the_installed_command(dynamodb_local: str, tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     "env, args, code, message",
     [
-        ({"BUDGET_BACKEND": "aws"}, ["list"], ExitCode.ERROR, "no AWS region configured"),
+        ({"BUDGET_BACKEND": "aws"}, ["init-tables"], ExitCode.ERROR, "no AWS region configured"),
         (
             {"BUDGET_DATA_DIR": "/proc/no-such-dir"},
             ["local", "start"],
@@ -179,4 +179,31 @@ def test_a_binary_session_file_is_a_corrupt_session(
     assert result.exit_code == ExitCode.AUTH
     assert (
         result.stderr == "error: the session file is corrupt: run `budget login USERNAME` again\n"
+    )
+
+
+def test_help_lists_the_panels_in_their_order(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "100"})
+    panels = [
+        line.split("─ ", 1)[1].split(" ─", 1)[0]
+        for line in result.stdout.splitlines()
+        if line.startswith("╭─ ")
+    ]
+    assert panels == [
+        "Options",
+        "Account",
+        "Expenses",
+        "Budgets",
+        "Import and export",
+        "Reports",
+        "Storage",
+    ]
+
+
+def test_an_error_names_the_option_as_the_command_spells_it(runner: CliRunner) -> None:
+    listing = runner.invoke(app, ["list", "--from", "2026-11-02", "--to", "2026-11-01"])
+    report = runner.invoke(app, ["report", "--month", "2026-11", "--to", "2026-11-30"])
+    assert listing.stderr == "error: --from 2026-11-02 is after --to 2026-11-01: swap them\n"
+    assert report.stderr == (
+        "error: --month cannot be combined with --from or --to: use one or the other\n"
     )

@@ -1,4 +1,7 @@
-"""Expenses on both engines: exact money, strict input, real filters, every page, only your own."""
+"""Expenses on both engines: exact money, real filters, every page, only your own.
+
+Input refused before storage is tested without an engine in test_expense_input.py.
+"""
 
 from __future__ import annotations
 
@@ -14,24 +17,22 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetcli.cli import app
-from budgetcli.services.accounts import User
-from budgetcli.services.expenses import Expense, add_expense, expenses_between, utc_now_iso
-from budgetcli.store import Store, from_item
-from tests.helpers import log_in
+from budgetcli.dates import DateRange, utc_now_iso
+from budgetcli.models import Expense, User
+from budgetcli.services.expenses import NewExpense, add_expense, expenses_in
+from budgetcli.store import Store
+from budgetcli.tables.expenses import to_item as expense_item
+from tests.helpers import log_in, table_items
 
 pytestmark = pytest.mark.usefixtures("engine")
 
 
 def all_expense_items(store: Store) -> list[dict[str, Any]]:
-    """Every item in the expenses table, read with a raw paged Scan (tests only)."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": store.table_name("expenses"), "ConsistentRead": True}
-    while True:
-        page = store.client.scan(**kwargs)
-        items.extend(from_item(raw) for raw in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return table_items(store, "expenses")
+
+
+def add(store: Store, user: User, amount: str, category: str, on: date) -> Expense:
+    return add_expense(store, user.user_id, NewExpense(Decimal(amount), category, on))
 
 
 def invoke(runner: CliRunner, *args: str) -> Any:
@@ -43,15 +44,17 @@ def seed(store: Store, user: User, rows: list[tuple[str, str, str]], description
     store.batch_write(
         "expenses",
         puts=(
-            Expense(
-                expense_id=str(uuid.uuid4()),
-                user_id=user.user_id,
-                amount=Decimal(amount),
-                category=category,
-                description=description,
-                date=date.fromisoformat(day),
-                created_at=utc_now_iso(),
-            ).to_item()
+            expense_item(
+                Expense(
+                    expense_id=str(uuid.uuid4()),
+                    user_id=user.user_id,
+                    amount=Decimal(amount),
+                    category=category,
+                    description=description,
+                    date=date.fromisoformat(day),
+                    created_at=utc_now_iso(),
+                )
+            )
             for day, amount, category in rows
         ),
     )
@@ -110,44 +113,6 @@ def test_add_defaults_to_today_and_prints_a_table(
     assert "receipt_url" not in item
 
 
-BAD_ADDS = [
-    ["abc", "food"],
-    ["0", "food"],
-    ["0.00", "food"],
-    ["--", "-5", "food"],
-    ["NaN", "food"],
-    ["inf", "food"],
-    ["1e400", "food"],
-    ["12.345", "food"],
-    ["1,234", "food"],
-    ["12,50", "food"],
-    ["1000000000.01", "food"],
-    ["١٢", "food"],
-    ["5", "food", "--date", "2026-02-30"],
-    ["5", "food", "--date", "someday"],
-    ["5", "food", "--date", "1800-01-01"],
-    ["5", ""],
-    ["5", "   "],
-    ["5", "x" * 65],
-    ["5", "fo\x07od"],
-    ["5", "food", "d" * 501],
-    ["5", "food", "d" * 10_000],
-    ["5", "food", "--receipt-url", "ftp://example.com/r"],
-    ["5", "food", "--receipt-url", "javascript:alert(1)"],
-]
-
-
-def test_bad_input_is_one_line_exit_1_and_writes_nothing(
-    runner: CliRunner, store: Store, alice: User
-) -> None:
-    for args in BAD_ADDS:  # one account for all cases: registering is the slow part
-        result = invoke(runner, "add", *args)
-        assert result.exit_code == 1, (args, result.stdout, result.stderr)
-        assert result.stdout == "", args
-        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, args
-    assert all_expense_items(store) == []
-
-
 def test_amounts_round_trip_exactly(runner: CliRunner, store: Store, alice: User) -> None:
     for amount in ("0.10", "0.20", "999999999.99", "1,234.56"):
         assert invoke(runner, "add", amount, "misc").exit_code == 0
@@ -161,12 +126,6 @@ def test_amounts_round_trip_exactly(runner: CliRunner, store: Store, alice: User
     stored = sorted(item["amount"] for item in all_expense_items(store))
     assert stored[:2] == [Decimal("0.1"), Decimal("0.2")]
     assert sum(stored[:2]) == Decimal("0.30")
-
-
-def test_add_needs_a_login(runner: CliRunner, store: Store) -> None:
-    result = invoke(runner, "add", "5", "food")
-    assert result.exit_code == 3
-    assert all_expense_items(store) == []
 
 
 # --- list ---------------------------------------------------------------------
@@ -218,22 +177,6 @@ def test_list_csv_has_a_header_and_every_field(
     assert set(rows[0]) >= {"expense_id", "date", "amount", "category", "description"}
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["--month", "2026-13"],
-        ["--month", "2026-11", "--from", "2026-11-01"],
-        ["--from", "2026-11-02", "--to", "2026-11-01"],
-        ["--from", "2026-02-30"],
-        ["--category", ""],
-    ],
-)
-def test_list_bad_options_are_exit_1(runner: CliRunner, alice: User, args: list[str]) -> None:
-    result = invoke(runner, "list", *args)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
-
-
 def test_listing_over_one_megabyte_returns_every_item(
     runner: CliRunner, store: Store, alice: User, bob: User, dynamodb_calls: list[str], engine: str
 ) -> None:
@@ -262,11 +205,8 @@ def test_list_cost_follows_the_range_not_the_history(
     seed(store, alice, [(f"2020-01-{d:02d}", "1.00", "old") for d in range(1, 29)] * 20)
     seed(store, alice, [("2026-11-05", "1.00", "new")])
     recording_store = connect(config.load_settings())
-    found = list(
-        expenses_between(
-            recording_store, alice.user_id, first=date(2026, 11, 1), last=date(2026, 11, 30)
-        )
-    )
+    november = DateRange(date(2026, 11, 1), date(2026, 11, 30))
+    found = list(expenses_in(recording_store, alice.user_id, november))
     assert [e.category for e in found] == ["new"]
     assert dynamodb_calls == ["Query"]
 
@@ -275,9 +215,7 @@ def test_list_cost_follows_the_range_not_the_history(
 
 
 def test_edit_changes_only_the_given_fields(runner: CliRunner, store: Store, alice: User) -> None:
-    expense = add_expense(
-        store, alice.user_id, amount=Decimal("5.00"), category="food", on=date(2026, 11, 3)
-    )
+    expense = add(store, alice, "5.00", "food", date(2026, 11, 3))
     result = invoke(
         runner, "edit", expense.expense_id, "--amount", "6.10", "--date", "Nov 4", "-f", "json"
     )
@@ -289,28 +227,10 @@ def test_edit_changes_only_the_given_fields(runner: CliRunner, store: Store, ali
     assert item["created_at"] == expense.created_at and item["user_id"] == alice.user_id
 
 
-@pytest.mark.parametrize(
-    "args", [[], ["--amount", "-1"], ["--category", ""], ["--date", "2026-02-30"]]
-)
-def test_edit_bad_input_changes_nothing(
-    runner: CliRunner, store: Store, alice: User, args: list[str]
-) -> None:
-    expense = add_expense(
-        store, alice.user_id, amount=Decimal("5.00"), category="food", on=date(2026, 11, 3)
-    )
-    before = all_expense_items(store)
-    result = invoke(runner, "edit", expense.expense_id, *args)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: ")
-    assert all_expense_items(store) == before
-
-
 def test_another_users_expense_is_like_one_that_does_not_exist(
     runner: CliRunner, store: Store, alice: User, bob: User
 ) -> None:
-    bobs = add_expense(
-        store, bob.user_id, amount=Decimal("9.99"), category="secret", on=date(2026, 11, 3)
-    )
+    bobs = add(store, bob, "9.99", "secret", date(2026, 11, 3))
     before = all_expense_items(store)
     unknown = str(uuid.uuid4())
     for target in (bobs.expense_id, unknown):
@@ -328,11 +248,8 @@ def test_another_users_expense_is_like_one_that_does_not_exist(
 
 
 def test_rm_is_all_or_nothing(runner: CliRunner, store: Store, alice: User, bob: User) -> None:
-    mine = [
-        add_expense(store, alice.user_id, amount=Decimal(1), category="a", on=date(2026, 1, 1))
-        for _ in range(3)
-    ]
-    bobs = add_expense(store, bob.user_id, amount=Decimal(1), category="b", on=date(2026, 1, 1))
+    mine = [add(store, alice, "1", "a", date(2026, 1, 1)) for _ in range(3)]
+    bobs = add(store, bob, "1", "b", date(2026, 1, 1))
     result = invoke(runner, "rm", mine[0].expense_id, bobs.expense_id)
     assert result.exit_code == 1 and bobs.expense_id in result.stderr
     assert len(all_expense_items(store)) == 4
@@ -341,14 +258,6 @@ def test_rm_is_all_or_nothing(runner: CliRunner, store: Store, alice: User, bob:
     assert result.stderr == "removed 2 expenses\n"
     remaining = {item["expense_id"] for item in all_expense_items(store)}
     assert remaining == {mine[2].expense_id, bobs.expense_id}
-
-
-def test_rm_refuses_malformed_ids_before_touching_storage(
-    runner: CliRunner, store: Store, alice: User, dynamodb_calls: list[str]
-) -> None:
-    result = invoke(runner, "rm", "not-an-id")
-    assert result.exit_code == 1 and "not an expense id" in result.stderr
-    assert dynamodb_calls == []
 
 
 def test_switching_users_switches_what_is_listed(
@@ -365,9 +274,7 @@ def test_add_survives_a_lost_response_without_a_duplicate(store: Store, alice: U
     from tests.faults import lost_responses
 
     with lost_responses(store.client, "PutItem", times=1) as attempts:
-        expense = add_expense(
-            store, alice.user_id, amount=Decimal("7.00"), category="taxi", on=date(2026, 11, 3)
-        )
+        expense = add(store, alice, "7.00", "taxi", date(2026, 11, 3))
     assert attempts == ["lost", "passed"]
     [item] = all_expense_items(store)
     assert item["expense_id"] == expense.expense_id and item["amount"] == Decimal("7.00")

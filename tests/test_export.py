@@ -1,4 +1,5 @@
-"""`budget export` on both engines: every page, newest first, and a CSV that imports back."""
+"""`budget export`: every page, newest first, and a CSV that imports back (on both engines);
+its options and streams, which need no engine."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from typer.testing import CliRunner
 
 from budgetcli.cli import app
 from budgetcli.errors import ExitCode
-from budgetcli.services import exports
-from budgetcli.services.accounts import User
-from budgetcli.services.expenses import Expense
+from budgetcli.models import Expense, User
+from budgetcli.output.expenses import EXPENSE_FIELDS, expense_record, write_csv, write_json
 from budgetcli.store import Store
+from budgetcli.tables.expenses import to_item as expense_item
 from tests.helpers import log_in
 from tests.test_import import expenses_of, total
 
@@ -30,13 +31,13 @@ TRICKY = [
     ("999999.99", "rent", "café – naïve ünïcode", date(2026, 2, 28), None),
     ("7.00", "transport", "", date(2025, 12, 31), None),
 ]
+HEADER = "date,amount,category,description,expense_id,created_at,receipt_url"
 
 
 def add_expenses(store: Store, user: User, rows: list[tuple[Any, ...]]) -> list[Expense]:
     """Expenses as `budget add` makes them: random ids."""
-    made = []
-    for amount, category, description, day, receipt_url in rows:
-        expense = Expense(
+    made = [
+        Expense(
             expense_id=str(uuid.uuid4()),
             user_id=user.user_id,
             amount=Decimal(amount),
@@ -46,8 +47,9 @@ def add_expenses(store: Store, user: User, rows: list[tuple[Any, ...]]) -> list[
             created_at="2026-03-03T10:00:00+00:00",
             receipt_url=receipt_url,
         )
-        store.put("expenses", expense.to_item())
-        made.append(expense)
+        for amount, category, description, day, receipt_url in rows
+    ]
+    store.batch_write("expenses", puts=[expense_item(expense) for expense in made])
     return made
 
 
@@ -55,6 +57,9 @@ def export(runner: CliRunner, *args: str) -> Any:
     result = runner.invoke(app, ["export", *args])
     assert result.exit_code == 0, result.stderr
     return result
+
+
+# --- on both engines ------------------------------------------------------------------
 
 
 def test_csv_export_imports_into_another_user_with_the_same_count_and_total(
@@ -68,9 +73,7 @@ def test_csv_export_imports_into_another_user_with_the_same_count_and_total(
     assert len(alice_items) == 7
 
     exported = export(runner, "--format", "csv").stdout
-    assert exported.splitlines()[0] == (
-        "date,amount,category,description,expense_id,created_at,receipt_url"
-    )
+    assert exported.splitlines()[0] == HEADER
     path = tmp_path / "alice.csv"
     path.write_text(exported, encoding="utf-8")
 
@@ -118,7 +121,11 @@ def test_json_export_is_the_contract_array_newest_first(
     assert {e["amount"] for e in document} == {"12.50", "0.01", "999999.99", "7.00"}
 
 
-def test_a_date_range_is_inclusive(store: Store, alice: User, runner: CliRunner) -> None:
+def test_a_date_range_is_inclusive_and_an_empty_one_is_an_empty_document(
+    store: Store, alice: User, runner: CliRunner
+) -> None:
+    assert export(runner, "-f", "json").stdout == "[]\n"
+    assert export(runner).stdout == HEADER + "\n"
     add_expenses(store, alice, TRICKY)
     document = json.loads(
         export(runner, "--from", "2026-02-28", "--to", "2026-03-01", "-f", "json").stdout
@@ -126,62 +133,86 @@ def test_a_date_range_is_inclusive(store: Store, alice: User, runner: CliRunner)
     assert sorted(e["date"] for e in document) == ["2026-02-28", "2026-03-01"]
     rows = list(csv.DictReader(io.StringIO(export(runner, "--from", "2026-03-02").stdout)))
     assert [r["description"] for r in rows] == ["coffee, large", "coffee, large"]
+    assert export(runner, "--to", "2025-12-30", "-f", "json").stdout == "[]\n"
+    assert export(runner, "--from", "2026-03-03").stdout == HEADER + "\n"
 
 
 def test_export_follows_every_page(
-    store: Store, alice: User, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    store: Store,
+    alice: User,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    dynamodb_calls: list[str],
 ) -> None:
     rows = [("1.25", "food", f"item {n}", date(2026, 1, 1 + n % 28), None) for n in range(60)]
     add_expenses(store, alice, rows)
     real_query = Store.query
-    pages: list[int] = []
 
     def small_pages(self: Store, table: str, **kwargs: Any) -> Any:
         kwargs["page_size"] = 7
-        pages.append(1)
         return real_query(self, table, **kwargs)
 
     monkeypatch.setattr(Store, "query", small_pages)
     document = json.loads(export(runner, "-f", "json").stdout)
-    assert pages and len(document) == 60
+    assert dynamodb_calls.count("Query") >= 60 // 7 + 1
+    assert len(document) == 60
     assert sorted(e["description"] for e in document) == sorted(f"item {n}" for n in range(60))
 
 
-def test_an_empty_export(store: Store, alice: User, runner: CliRunner) -> None:
-    assert export(runner, "-f", "json").stdout == "[]\n"
-    assert export(runner).stdout == (
-        "date,amount,category,description,expense_id,created_at,receipt_url\n"
-    )
+# --- refused before storage -------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_storage")
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (["--from", "2026-03-02", "--to", "2026-03-01"], ExitCode.ERROR, "is after --to"),
-        (["--from", "someday"], ExitCode.ERROR, "is not a date"),
+        (
+            ["--from", "2026-03-02", "--to", "2026-03-01"],
+            ExitCode.ERROR,
+            "error: --from 2026-03-02 is after --to 2026-03-01: swap them\n",
+        ),
+        (["--from", "someday"], ExitCode.ERROR, "error: date 'someday' is not a date"),
+        (["--to", "2026-02-30"], ExitCode.ERROR, "error: date '2026-02-30' is not a real"),
         (["--format", "table"], ExitCode.USAGE, "table"),
     ],
 )
-def test_bad_export_options(
-    store: Store, alice: User, runner: CliRunner, args: list[str], code: int, message: str
-) -> None:
+def test_bad_export_options(runner: CliRunner, args: list[str], code: int, message: str) -> None:
     result = runner.invoke(app, ["export", *args])
     assert result.exit_code == code
     assert message in result.stderr and result.stdout == ""
+    if code == ExitCode.ERROR:
+        assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
 
 
-def test_export_needs_a_login(store: Store, runner: CliRunner) -> None:
+@pytest.mark.usefixtures("no_storage")
+def test_export_needs_a_login(runner: CliRunner) -> None:
     result = runner.invoke(app, ["export"])
     assert result.exit_code == ExitCode.AUTH and result.stdout == ""
+    assert result.stderr == "error: not logged in: run `budget login USERNAME`\n"
 
 
-def test_streamed_json_is_what_json_dumps_would_print() -> None:
-    expenses = [
-        Expense("e1", "u", Decimal("1.5"), "food", 'tea "green" ☕', date(2026, 1, 2), "t"),
-        Expense("e2", "u", Decimal("3"), "misc", "", date(2026, 1, 1), "t", "https://x.io/r"),
-    ]
-    for count in (0, 1, 2):
-        stream = io.StringIO()
-        exports.write_json(stream, expenses[:count])
-        records = [exports.expense_record(e) for e in expenses[:count]]
-        assert stream.getvalue() == json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+# --- the streams --------------------------------------------------------------------------
+
+EXPENSES = [
+    Expense("e1", "u", Decimal("1.5"), "food", 'tea "green" ☕', date(2026, 1, 2), "t"),
+    Expense("e2", "u", Decimal("3"), "misc", "", date(2026, 1, 1), "t", "https://x.io/r"),
+]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_streamed_json_is_what_json_dumps_would_print(count: int) -> None:
+    stream = io.StringIO()
+    assert write_json(stream, iter(EXPENSES[:count])) == count
+    records = [expense_record(e) for e in EXPENSES[:count]]
+    assert stream.getvalue() == json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_csv_has_every_column_in_the_contracts_order() -> None:
+    stream = io.StringIO()
+    assert write_csv(stream, iter(EXPENSES)) == 2
+    assert ",".join(EXPENSE_FIELDS) == HEADER
+    assert stream.getvalue() == (
+        f"{HEADER}\n"
+        '2026-01-02,1.50,food,"tea ""green"" ☕",e1,t,\n'
+        "2026-01-01,3.00,misc,,e2,t,https://x.io/r\n"
+    )

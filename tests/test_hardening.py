@@ -13,11 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetcli.cli import app
-from budgetcli.services import budgets
-from budgetcli.services.accounts import User
+from budgetcli.models import User
 from budgetcli.store import Store
 from tests.faults import EngineDeath
-from tests.test_budgets import spend, table_items
+from tests.helpers import set_budget, spend, table_items
 
 
 @pytest.fixture
@@ -47,7 +46,7 @@ def test_add_when_the_engine_dies_writes_nothing_and_a_rerun_adds_once(
 def test_budget_set_when_the_engine_dies_then_rerun_leaves_one_budget(
     runner: CliRunner, store: Store, alice: User, engine_death: EngineDeath
 ) -> None:
-    budgets.set_budget(store, alice.user_id, "food", Decimal(100))
+    set_budget(store, alice, "food", 100)
     engine_death.die_at("UpdateItem")
     assert_storage_failure(runner.invoke(app, ["budget", "set", "food", "250"]))
     engine_death.revive()
@@ -59,8 +58,8 @@ def test_budget_set_when_the_engine_dies_then_rerun_leaves_one_budget(
 def test_alerts_when_the_engine_dies_report_what_was_stored_and_rerun_sends_the_rest_once(
     runner: CliRunner, store: Store, alice: User, engine_death: EngineDeath
 ) -> None:
-    budgets.set_budget(store, alice.user_id, "food", Decimal(100))
-    budgets.set_budget(store, alice.user_id, "rent", Decimal(100))
+    set_budget(store, alice, "food", 100)
+    set_budget(store, alice, "rent", 100)
     spend(store, alice, "150")
     spend(store, alice, "90", category="rent")
     # food: warning + exceeded, rent: warning; the engine dies as the second is stored.
@@ -80,7 +79,7 @@ def test_alerts_when_the_engine_dies_report_what_was_stored_and_rerun_sends_the_
 def test_alerts_json_still_reports_what_was_stored_before_the_failure(
     runner: CliRunner, store: Store, alice: User, engine_death: EngineDeath
 ) -> None:
-    budgets.set_budget(store, alice.user_id, "food", Decimal(100))
+    set_budget(store, alice, "food", 100)
     spend(store, alice, "150")
     engine_death.die_at("PutItem", 2)
     result = runner.invoke(app, ["alerts", "--month", "2026-11", "--format", "json"])
@@ -97,7 +96,7 @@ def test_shell_loops_of_budget_add_end_with_every_expense(
     """4 shell loops run `budget add` at once; STRESS_ADDS_PER_LOOP=250 for the full 4 x 250."""
     if engine == "moto":
         pytest.skip("moto lives inside this process; shell loops need a real engine")
-    per_loop = int(os.environ.get("STRESS_ADDS_PER_LOOP", "10"))
+    per_loop = int(os.environ.get("STRESS_ADDS_PER_LOOP", "4"))
     budget = str(Path(sys.executable).with_name("budget"))
     loop = (
         f'for i in $(seq {per_loop}); do "{budget}" add "$i.01" "loop$1" >/dev/null || exit 1; done'

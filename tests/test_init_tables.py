@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetcli.cli import app
-from budgetcli.services.tables import TABLES, TableOutcome, init_tables
+from budgetcli.services.setup import TableOutcome, init_tables
 from budgetcli.store import IndexSpec, Store, TableSpec
+from budgetcli.tables.schema import TABLES
 
 
 def test_creates_the_four_tables_of_the_model(bare_store: Store, runner: CliRunner) -> None:

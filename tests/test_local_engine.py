@@ -34,9 +34,11 @@ def own_engine(isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         local_engine.stop(paths)
 
 
+BUDGET = Path(sys.executable).with_name("budget")
+
+
 def budget(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).with_name("budget")), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(BUDGET), *args], capture_output=True, text=True, timeout=120)
 
 
 def test_tables_and_items_survive_stop_and_start(own_engine: Path) -> None:
@@ -52,14 +54,48 @@ def test_tables_and_items_survive_stop_and_start(own_engine: Path) -> None:
     assert (own_engine / "dynamodb" / "shared-local-instance.db").is_file()
 
 
-def test_storage_commands_start_the_engine_with_one_note(own_engine: Path) -> None:
-    result = budget("init-tables", "--format", "json")
-    assert result.returncode == 0, result.stderr
-    assert len(json.loads(result.stdout)) == 4
-    notes = result.stderr.strip().splitlines()
+def test_a_command_that_starts_the_engine_says_so_only_on_a_terminal(own_engine: Path) -> None:
+    """Under cron (no terminal) stderr holds only `error:` lines, or cron mails the note."""
+    quiet = budget("init-tables", "--format", "json")
+    assert quiet.returncode == 0, quiet.stderr
+    assert len(json.loads(quiet.stdout)) == 4
+    assert quiet.stderr == ""
+    budget("local", "stop")
+    on_terminal, stderr = budget_with_terminal_stderr("init-tables", "--format", "json")
+    assert on_terminal.returncode == 0
+    notes = stderr.strip().splitlines()
     assert len(notes) == 1 and notes[0].startswith("started DynamoDB Local on port")
-    again = budget("init-tables", "--format", "json")
-    assert again.stderr == ""
+    again, stderr = budget_with_terminal_stderr("init-tables", "--format", "json")
+    assert again.returncode == 0 and stderr == ""
+
+
+def budget_with_terminal_stderr(*args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Runs `budget` with its stderr on a pseudo-terminal; returns what it wrote there."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [str(BUDGET), *args],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=120,
+        )
+        os.close(terminal)
+        written = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # EIO: the terminal side is closed and drained
+                break
+            if not chunk:
+                break
+            written += chunk
+    finally:
+        os.close(controller)
+    return result, written.decode().replace("\r\n", "\n")
 
 
 def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner) -> None:

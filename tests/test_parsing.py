@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from budgetcli.dates import DateRange, Period
 from budgetcli.errors import InvalidInput
 from budgetcli.parsing import (
+    AmbiguousDate,
+    check_amount,
     parse_amount,
     parse_category,
     parse_date,
+    parse_date_range,
     parse_description,
+    parse_expense_id,
     parse_month,
     parse_url,
 )
@@ -119,9 +125,9 @@ def test_date_format_is_strict() -> None:
 
 
 def test_months() -> None:
-    assert parse_month("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
-    assert parse_month("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
-    assert parse_month("2026-12") == (date(2026, 12, 1), date(2026, 12, 31))
+    assert parse_month("2026-02") == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert parse_month("2024-02") == Period(date(2024, 2, 1), date(2024, 2, 29))
+    assert parse_month("2026-12") == Period(date(2026, 12, 1), date(2026, 12, 31))
     for bad in ("2026-13", "2026-00", "2026-1", "Nov", "2026/11"):
         with pytest.raises(InvalidInput):
             parse_month(bad)
@@ -189,3 +195,64 @@ def test_errors_quote_only_the_start_of_huge_input() -> None:
 def test_categories_are_one_whatever_the_unicode_form() -> None:
     composed, decomposed = "caf\u00e9", "cafe\u0301"
     assert parse_category(decomposed) == parse_category(composed.upper()) == composed
+
+
+def test_a_date_range_is_two_dates_or_a_month() -> None:
+    assert parse_date_range("2026-03-01", "2026-03-01", None) == DateRange(
+        date(2026, 3, 1), date(2026, 3, 1)
+    )
+    assert parse_date_range(None, "today", None, today=TODAY) == DateRange(None, TODAY)
+    assert parse_date_range(None, None, None) == DateRange(None, None)
+    assert parse_date_range(None, None, "2024-02") == DateRange(date(2024, 2, 1), date(2024, 2, 29))
+
+
+@pytest.mark.parametrize(
+    "first, last, month, message",
+    [
+        ("2026-03-02", "2026-03-01", None, "--from 2026-03-02 is after --to 2026-03-01: swap them"),
+        (
+            "2026-03-01",
+            None,
+            "2026-03",
+            "--month cannot be combined with --from or --to: use one or the other",
+        ),
+        (None, "2026-03-01", "2026-03", "--month cannot be combined with --from or --to"),
+        ("someday", None, None, "date 'someday' is not a date"),
+        (None, None, "2026-13", "month '2026-13' has no month 13"),
+    ],
+)
+def test_a_bad_date_range_names_the_options_it_came_from(
+    first: str | None, last: str | None, month: str | None, message: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_date_range(first, last, month)
+    names = {"first": "--from", "last": "--to", "month": "--month"}
+    assert raised.value.render(names).startswith(message)
+
+
+def test_expense_ids_are_uuids() -> None:
+    known = uuid.uuid4()
+    assert parse_expense_id(f" {known} ") == known
+    for bad in ("", "42", "not-an-id", str(known)[:-1]):
+        with pytest.raises(InvalidInput, match="is not an expense id: ids look like"):
+            parse_expense_id(bad)
+
+
+def test_amounts_already_numbers_are_checked_alike() -> None:
+    assert str(check_amount(Decimal("12.5"))) == "12.50"
+    for amount, reason in [
+        (Decimal("0"), "amount 0 must be more than zero"),
+        (Decimal("-1"), "amount -1 must be positive"),
+        (Decimal("0.001"), "amount 0.001 has more than two decimal places"),
+        (Decimal("1000000000.01"), "amount 1000000000.01 is over the limit"),
+    ]:
+        with pytest.raises(InvalidInput, match=reason):
+            check_amount(amount)
+
+
+def test_an_ambiguous_date_is_its_own_error() -> None:
+    with pytest.raises(AmbiguousDate):
+        parse_date("03/11/2026", today=TODAY)
+    with pytest.raises(InvalidInput) as raised:
+        parse_date("2026-02-30", today=TODAY)
+    assert not isinstance(raised.value, AmbiguousDate)

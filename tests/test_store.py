@@ -104,7 +104,7 @@ def test_batch_write_retries_unprocessed_items(
         return dict(real_call(**kwargs))
 
     monkeypatch.setattr(store.client, "batch_write_item", flaky_batch_write_item)
-    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    monkeypatch.setattr("budgetcli.retry.backoff", lambda attempt: 0)
     store.batch_write(EXPENSES, puts=(expense(n) for n in range(10)))
     assert calls == [10, 3, 3]
     assert len(store.batch_get(EXPENSES, [{"expense_id": f"e{n:05d}"} for n in range(10)])) == 10
@@ -126,7 +126,7 @@ def test_batch_get_retries_unprocessed_keys(store: Store, monkeypatch: pytest.Mo
         return dict(real_call(**kwargs))
 
     monkeypatch.setattr(store.client, "batch_get_item", flaky_batch_get_item)
-    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    monkeypatch.setattr("budgetcli.retry.backoff", lambda attempt: 0)
     found = store.batch_get(EXPENSES, [{"expense_id": f"e{n:05d}"} for n in range(10)])
     assert asked == [10, 6]
     assert sorted(item["expense_id"] for item in found) == [f"e{n:05d}" for n in range(10)]
@@ -139,7 +139,7 @@ def test_batch_write_gives_up_with_a_storage_error(
         return {"UnprocessedItems": kwargs["RequestItems"]}
 
     monkeypatch.setattr(store.client, "batch_write_item", never_processes)
-    monkeypatch.setattr("budgetcli.store._backoff", lambda attempt: 0)
+    monkeypatch.setattr("budgetcli.retry.backoff", lambda attempt: 0)
     with pytest.raises(StorageError, match="run the command again") as raised:
         store.batch_write(EXPENSES, puts=[expense(1)])
     assert raised.value.exit_code == ExitCode.STORAGE

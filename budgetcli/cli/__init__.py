@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
-from budgetcli import __version__, output
+from budgetcli import __version__
 from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
-from budgetcli.errors import BudgetError, ExitCode
-
-
-def _debug_enabled(ctx: typer.Context) -> bool:
-    return bool(ctx.meta.get("debug")) or os.environ.get("BUDGET_DEBUG", "") not in ("", "0")
-
-
-class BudgetGroup(TyperGroup):
-    """Turns every domain error into one line on stderr and its exit code."""
-
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        try:
-            return super().invoke(ctx)
-        except BudgetError as exc:
-            if _debug_enabled(ctx):
-                raise
-            output.error(str(exc))
-            raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort):
-            raise
-        except Exception as exc:
-            # typer's own usage errors are subclasses of ClickException and handled by it.
-            if _debug_enabled(ctx) or _is_click_exception(exc):
-                raise
-            output.error(
-                f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback, "
-                "and please report it)"
-            )
-            raise typer.Exit(ExitCode.ERROR) from None
-
-
-def _is_click_exception(exc: BaseException) -> bool:
-    from typer._click.exceptions import ClickException
-
-    return isinstance(exc, ClickException)
-
+from budgetcli.cli.common import BudgetGroup
 
 app = typer.Typer(
     cls=BudgetGroup,
@@ -82,10 +45,9 @@ def root(
     ctx.meta["debug"] = debug
 
 
-# Each group module adds its own commands; the order here is the order in --help.
-for group in (accounts, expenses, budgets, alerts, transfer, reports, tables):
-    group.register(app)
-app.add_typer(local.app, name="local", rich_help_panel="Storage")
+# --help lists the panels in the order their first command is registered.
+for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, local):
+    module.register(app)
 
 
 def main() -> None:

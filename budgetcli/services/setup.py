@@ -1,4 +1,4 @@
-"""The four tables of the Smart Budget data model, and `init-tables`."""
+"""`init-tables`: create the four tables, check existing ones against the model."""
 
 from __future__ import annotations
 
@@ -7,40 +7,7 @@ from enum import StrEnum
 
 from budgetcli.errors import StorageError
 from budgetcli.store import IndexSpec, Store, TableSpec
-
-USERS = "users"
-EXPENSES = "expenses"
-BUDGETS = "budgets"
-NOTIFICATIONS = "notifications"
-
-TABLES: tuple[TableSpec, ...] = (
-    TableSpec(
-        USERS,
-        "user_id",
-        (IndexSpec("username-index", "username"), IndexSpec("email-index", "email")),
-    ),
-    TableSpec(
-        EXPENSES,
-        "expense_id",
-        (
-            IndexSpec("user_id-index", "user_id"),
-            IndexSpec("user_id-date-index", "user_id", "date"),
-        ),
-    ),
-    TableSpec(
-        BUDGETS,
-        "budget_id",
-        (
-            IndexSpec("user_id-index", "user_id"),
-            IndexSpec("user_id-category-index", "user_id", "category"),
-        ),
-    ),
-    TableSpec(
-        NOTIFICATIONS,
-        "notification_id",
-        (IndexSpec("user_id-created_at-index", "user_id", "created_at"),),
-    ),
-)
+from budgetcli.tables.schema import TABLES
 
 
 class TableOutcome(StrEnum):
@@ -93,8 +60,7 @@ def init_tables(store: Store) -> list[TableReport]:
         if problems := schema_differences(spec, state.hash_key, state.indexes):
             reports.append(TableReport(name, TableOutcome.WRONG_SCHEMA, "; ".join(problems)))
             continue
-        else:
-            reports.append(TableReport(name, TableOutcome.EXISTED))
+        reports.append(TableReport(name, TableOutcome.EXISTED))
         to_wait_for.append(spec.name)
     store.wait_until_active(to_wait_for)
     return reports

@@ -1,24 +1,27 @@
 """The only place that formats for a terminal: Rich tables, JSON and CSV.
 
-Data goes to stdout; notes and errors go to stderr, one line each.
+Data goes to stdout; notes and errors go to stderr, one line each. Text that people
+typed or another client stored is shown literally: never read as Rich markup, and with
+its control characters made visible rather than sent to the terminal.
+
+The modules beside this one render one kind of record each.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
-
-CENT = Decimal("0.01")
+from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -27,9 +30,15 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-def money(amount: Decimal) -> str:
-    """Two decimal places, as CLI.md prints every amount: Decimal('12.5') -> '12.50'."""
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_EVEN))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def literal(value: object) -> Text:
+    """`value` as text shown exactly as it is: no markup, control characters as \\xNN."""
+    text = str(value)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return Text(text)
 
 
 def stdout_console() -> Console:
@@ -92,8 +101,8 @@ def emit_table(
 ) -> None:
     # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
     table = Table(
-        title=title,
-        caption=caption,
+        title=literal(title) if title is not None else None,
+        caption=literal(caption) if caption is not None else None,
         show_footer=footer is not None,
         show_header=show_header,
         box=box.SIMPLE_HEAD,
@@ -110,10 +119,10 @@ def emit_table(
             min_width=max(column.min_width or 0, len(column.header)) or None,
             no_wrap=column.no_wrap,
             overflow=column.overflow,  # type: ignore[arg-type]
-            footer=(footer or {}).get(column.key, ""),
+            footer=literal((footer or {}).get(column.key, "")),
         )
     for row in rows:
-        table.add_row(*("" if row.get(c.key) is None else str(row[c.key]) for c in columns))
+        table.add_row(*(literal("" if row.get(c.key) is None else row[c.key]) for c in columns))
     stdout_console().print(table)
 
 

@@ -1,0 +1,1 @@
+"""One module per DynamoDB table: its item shapes, keys and expressions."""

@@ -1,0 +1,237 @@
+"""The expenses table: the seed's expense items, and the ranged Query everything is built on.
+
+A removed imported expense leaves a tombstone in place of the item (no `date`, so it is in
+no listing) that keeps its content-derived id taken: importing the statement again must
+not revive it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from budgetcli.dates import utc_now_iso
+from budgetcli.models import Expense
+from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER_AND_DATE
+
+ZERO = Decimal(0)
+# A tombstone has no `date`: it is nobody's expense any more.
+_OWNED_BY_ME = "user_id = :me AND attribute_exists(#date)"
+_OWNER_NAMES = {"#date": "date"}
+# One TransactWriteItems call.
+MAX_REMOVALS = 100
+
+
+def to_item(expense: Expense) -> dict[str, Any]:
+    """The seed's expense item; `date` as YYYY-MM-DD, amount as a DynamoDB number."""
+    item: dict[str, Any] = {
+        "expense_id": expense.expense_id,
+        "user_id": expense.user_id,
+        "amount": expense.amount,
+        "category": expense.category,
+        "description": expense.description,
+        "date": expense.date.isoformat(),
+        "created_at": expense.created_at,
+    }
+    if expense.receipt_url:
+        item["receipt_url"] = expense.receipt_url
+    return item
+
+
+def from_item(item: Item) -> Expense:
+    return Expense(
+        expense_id=str(item["expense_id"]),
+        user_id=str(item["user_id"]),
+        amount=Decimal(item["amount"]),
+        category=str(item.get("category", "")),
+        description=str(item.get("description", "")),
+        date=date.fromisoformat(str(item["date"])),
+        created_at=str(item.get("created_at", "")),
+        receipt_url=str(item["receipt_url"]) if item.get("receipt_url") else None,
+    )
+
+
+def put_new(store: Store, expense: Expense) -> bool:
+    """Write a new expense; False when its id is taken by another item."""
+    item = to_item(expense)
+    try:
+        store.put(EXPENSES, item, condition="attribute_not_exists(expense_id)")
+    except ConditionFailed:
+        # botocore retried a put whose first answer was lost: the id is new, so an item
+        # with it and our content is that first put, not a clash.
+        return store.get(EXPENSES, {"expense_id": expense.expense_id}, consistent=True) == item
+    return True
+
+
+def update_owned(
+    store: Store, user_id: str, expense_id: str, changes: dict[str, Any]
+) -> Expense | None:
+    """Set the given attributes of one of `user_id`'s expenses; None when it is not theirs
+    (or does not exist): the owner is checked in the same request as the write."""
+    values = {f":{name}": value for name, value in changes.items()} | {":me": user_id}
+    try:
+        item = store.update(
+            EXPENSES,
+            {"expense_id": expense_id},
+            update="SET " + ", ".join(f"#{name} = :{name}" for name in changes),
+            condition=_OWNED_BY_ME,
+            names={f"#{name}": name for name in changes} | _OWNER_NAMES,
+            values=values,
+        )
+    except ConditionFailed:
+        return None
+    return from_item(item)
+
+
+def remove_owned(store: Store, user_id: str, removals: Sequence[tuple[str, bool]]) -> list[str]:
+    """Remove `user_id`'s expenses, all or none: (expense_id, leave_tombstone) pairs.
+
+    Returns the ids that are not the user's (nothing was removed then); [] on success.
+    Raises TransactionCancelled when another write got in the way.
+    """
+    me = {":me": user_id}
+    operations = []
+    for expense_id, leave_tombstone in removals:
+        key = {"expense_id": expense_id}
+        if leave_tombstone:
+            tombstone = key | {"user_id": user_id, "deleted_at": utc_now_iso()}
+            operations.append(
+                store.put_op(
+                    EXPENSES, tombstone, condition=_OWNED_BY_ME, names=_OWNER_NAMES, values=me
+                )
+            )
+        else:
+            operations.append(
+                store.delete_op(
+                    EXPENSES, key, condition=_OWNED_BY_ME, names=_OWNER_NAMES, values=me
+                )
+            )
+    try:
+        store.transact_write(operations)
+    except TransactionCancelled as cancelled:
+        missing = [
+            expense_id
+            for (expense_id, _), reason in zip(removals, cancelled.reasons, strict=False)
+            if reason == "ConditionalCheckFailed"
+        ]
+        if not missing:
+            raise
+        return missing
+    return []
+
+
+def query(
+    store: Store,
+    user_id: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    category: str | None = None,
+    projection: Sequence[str] | None = None,
+    newest_first: bool = True,
+) -> Iterator[Item]:
+    """Raw items of one user's expenses dated `first`..`last` (both inclusive), every page.
+
+    The date range is in the key condition of `user_id-date-index`, so the cost grows
+    with the rows in the range, not with the user's history; `category` is a filter.
+    """
+    key_condition = "user_id = :user"
+    values: dict[str, Any] = {":user": user_id}
+    names: dict[str, str] = {}
+    if first is not None and last is not None:
+        key_condition += " AND #date BETWEEN :first AND :last"
+        values.update({":first": first.isoformat(), ":last": last.isoformat()})
+    elif first is not None:
+        key_condition += " AND #date >= :first"
+        values[":first"] = first.isoformat()
+    elif last is not None:
+        key_condition += " AND #date <= :last"
+        values[":last"] = last.isoformat()
+    if first is not None or last is not None:
+        names["#date"] = "date"
+    filter_expression = None
+    if category is not None:
+        names["#category"] = "category"
+        values[":category"] = category
+        filter_expression = "#category = :category"
+    return store.query(
+        EXPENSES,
+        index=EXPENSES_BY_USER_AND_DATE,
+        key_condition=key_condition,
+        names=names or None,
+        values=values,
+        filter=filter_expression,
+        projection=projection,
+        newest_first=newest_first,
+    )
+
+
+def between(
+    store: Store,
+    user_id: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    category: str | None = None,
+    newest_first: bool = True,
+) -> Iterator[Expense]:
+    """One user's expenses in a date range, newest date first by default."""
+    for item in query(
+        store, user_id, first=first, last=last, category=category, newest_first=newest_first
+    ):
+        yield from_item(item)
+
+
+def totals_by_category(
+    store: Store, user_id: str, first: date, last: date
+) -> dict[str, tuple[Decimal, int]]:
+    """Total and count per category for `first`..`last`, projecting only what is summed."""
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for item in query(store, user_id, first=first, last=last, projection=["category", "amount"]):
+        total, count = totals.get(item["category"], (ZERO, 0))
+        totals[item["category"]] = (total + Decimal(item["amount"]), count + 1)
+    return totals
+
+
+def total(
+    store: Store, user_id: str, first: date, last: date, category: str | None = None
+) -> tuple[Decimal, int]:
+    """Sum and count of the amounts dated `first`..`last`, projecting only the amount."""
+    amount, count = ZERO, 0
+    for item in query(
+        store,
+        user_id,
+        first=first,
+        last=last,
+        category=category,
+        projection=["amount"],
+        newest_first=False,
+    ):
+        amount += Decimal(item["amount"])
+        count += 1
+    return amount, count
+
+
+def existing_ids(store: Store, ids: Iterable[str], *, owner: str | None = None) -> set[str]:
+    """Which of `ids` exist (as an expense or a tombstone), read consistently; with
+    `owner`, only those that are that user's."""
+    attributes = ["expense_id", "user_id"] if owner else ["expense_id"]
+    return {
+        str(item["expense_id"])
+        for item in store.batch_get(
+            EXPENSES, [{"expense_id": i} for i in ids], projection=attributes, consistent=True
+        )
+        if owner is None or item.get("user_id") == owner
+    }
+
+
+def put_if_absent(store: Store, expenses: Sequence[Expense]) -> int:
+    """Write the expenses whose id is not taken; an existing item is never overwritten.
+    Returns how many were written."""
+    written = store.put_if_absent(
+        EXPENSES, [to_item(expense) for expense in expenses], key="expense_id"
+    )
+    return sum(written)

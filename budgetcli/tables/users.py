@@ -1,0 +1,189 @@
+"""The users table: accounts, their uniqueness markers, login attempts and sessions.
+
+Uniqueness: the user item is written in one transaction with two marker items,
+`USERNAME#<name>` and `EMAIL#<email>`, each conditional on not existing. Markers carry
+no `username`/`email` attribute, so they stay out of the GSIs.
+
+Sessions: the users table keeps each session token's SHA-256 and expiry in the item's
+`sessions` map; the token itself lives only in the local session file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from budgetcli.models import User
+from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables.schema import USERS
+
+
+class Taken(StrEnum):
+    """What a new account clashed with."""
+
+    USERNAME = "username"
+    EMAIL = "email"
+    RACE = "race"  # another registration touched the same markers at the same moment
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user item as login needs it: the user, the hash, the lock and the sessions."""
+
+    user: User
+    password_hash: str
+    failed_logins: int = 0
+    locked_until: int | None = None
+    sessions: dict[str, int] = field(default_factory=dict)
+
+
+def _username_marker(username: str) -> str:
+    return f"USERNAME#{username}"
+
+
+def _email_marker(email: str) -> str:
+    return f"EMAIL#{email.casefold()}"
+
+
+def user_from_item(item: Item) -> User:
+    return User(
+        user_id=str(item["user_id"]),
+        username=str(item["username"]),
+        email=str(item["email"]),
+        phone=str(item["phone_number"]) if item.get("phone_number") else None,
+    )
+
+
+def create(store: Store, user: User, password_hash: str, created_at: str) -> Taken | None:
+    """Write the user with its markers, all or nothing; what clashed, or None when written."""
+    item: dict[str, Any] = {
+        "user_id": user.user_id,
+        "username": user.username,
+        "email": user.email,
+        "password_hash": password_hash,
+        "created_at": created_at,
+        "failed_logins": 0,
+        "sessions": {},
+    }
+    if user.phone:
+        item["phone_number"] = user.phone
+    new_only = "attribute_not_exists(user_id)"
+    markers = [_username_marker(user.username), _email_marker(user.email)]
+    operations = [store.put_op(USERS, item, condition=new_only)] + [
+        store.put_op(USERS, {"user_id": marker, "owner_user_id": user.user_id}, condition=new_only)
+        for marker in markers
+    ]
+    try:
+        store.transact_write(operations)
+    except TransactionCancelled as cancelled:
+        reasons = cancelled.reasons
+        if len(reasons) == 3 and reasons[1] == "ConditionalCheckFailed":
+            return Taken.USERNAME
+        if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
+            return Taken.EMAIL
+        if "TransactionConflict" in reasons or "ConditionalCheckFailed" not in reasons:
+            return Taken.RACE
+        raise
+    return None
+
+
+def owner_of(store: Store, username: str) -> str | None:
+    """The user_id that holds `username`, read consistently from its marker."""
+    marker = store.get(USERS, {"user_id": _username_marker(username)}, consistent=True)
+    return str(marker["owner_user_id"]) if marker else None
+
+
+def get_user(store: Store, user_id: str) -> User | None:
+    item = store.get(USERS, {"user_id": user_id}, consistent=True)
+    return user_from_item(item) if item and "username" in item else None
+
+
+def get_account(store: Store, user_id: str) -> Account | None:
+    item = store.get(USERS, {"user_id": user_id}, consistent=True)
+    if not item or "username" not in item:
+        return None
+    return Account(
+        user=user_from_item(item),
+        password_hash=str(item.get("password_hash", "")),
+        failed_logins=int(item.get("failed_logins", 0)),
+        locked_until=int(item["locked_until"]) if item.get("locked_until") is not None else None,
+        sessions={str(k): int(v) for k, v in (item.get("sessions") or {}).items()},
+    )
+
+
+def count_attempt(store: Store, user_id: str, *, limit: int, now: int) -> int | None:
+    """Count one more failed login, unless `limit` is reached or the account is locked at
+    `now`; returns the new count, or None when it was not counted."""
+    try:
+        updated = store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET failed_logins = if_not_exists(failed_logins, :zero) + :one",
+            condition="attribute_exists(user_id) "
+            "AND (attribute_not_exists(failed_logins) OR failed_logins < :max) "
+            "AND (attribute_not_exists(locked_until) OR locked_until <= :now)",
+            values={":zero": 0, ":one": 1, ":max": limit, ":now": now},
+        )
+    except ConditionFailed:
+        return None
+    return int(updated["failed_logins"])
+
+
+def unlock(store: Store, user_id: str, *, locked_until: int) -> None:
+    """Reset the count of a lock that has run out (only the lock seen, once)."""
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET failed_logins = :zero REMOVE locked_until",
+            condition="locked_until = :seen",
+            values={":zero": 0, ":seen": locked_until},
+        )
+    except ConditionFailed:
+        pass
+
+
+def lock(store: Store, user_id: str, *, until: int, only_if_unlocked: bool = False) -> bool:
+    """Lock the account until the epoch second `until`; False when `only_if_unlocked`
+    and a lock was already written."""
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET locked_until = :until",
+            condition="attribute_not_exists(locked_until)" if only_if_unlocked else None,
+            values={":until": until},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def open_session(
+    store: Store, user_id: str, token_hash: str, *, expires: int, expired: list[str]
+) -> None:
+    """Record a new session, clear the failed logins and the lock, drop `expired` sessions."""
+    names = {"#new": token_hash} | {f"#old{i}": digest for i, digest in enumerate(expired)}
+    remove = ", ".join(["locked_until", *(f"sessions.#old{i}" for i in range(len(expired)))])
+    store.update(
+        USERS,
+        {"user_id": user_id},
+        update=f"SET failed_logins = :zero, sessions.#new = :expires REMOVE {remove}",
+        names=names,
+        values={":zero": 0, ":expires": expires},
+    )
+
+
+def close_session(store: Store, user_id: str, token_hash: str) -> None:
+    """Revoke one session (a no-op when it is already gone)."""
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="REMOVE sessions.#token",
+            condition="attribute_exists(user_id) AND attribute_exists(sessions)",
+            names={"#token": token_hash},
+        )
+    except ConditionFailed:
+        pass
