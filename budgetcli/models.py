@@ -6,6 +6,7 @@ Services build and return them, `tables/` turns them into DynamoDB items and bac
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from budgetcli.money import percent_of
+
+
+def category_key(name: str) -> str:
+    """The form categories are compared in: `Food` from the web app and `food` typed here
+    are one category. NFC first, so that "café" typed and "café" pasted are one too."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).strip().lower())
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,6 @@ class Budget:
     amount: Decimal
     threshold: int
     created_at: str
-    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -100,30 +106,34 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Alert:
-    """One stored notification: a budget level reached in a month, and its delivery."""
+    """One notification. budgetcli's own are a budget level reached in a month; others,
+    such as the web app's, have only the seed's attributes and are shown as they are."""
 
     notification_id: str
     user_id: str
-    budget_id: str
-    category: str
-    month: str
-    level: Level
-    spent: Decimal
-    amount: Decimal
-    threshold: int
+    level: str
+    """The item's `type`: a Level for budgetcli's own alerts, anything for others."""
     message: str
     delivery_method: str
     created_at: str
-    delivery_status: DeliveryStatus
+    delivery_status: str = DeliveryStatus.DELIVERED
+    budget_id: str = ""
+    category: str = ""
+    month: str = ""
+    spent: Decimal | None = None
+    amount: Decimal | None = None
+    threshold: int | None = None
     delivery_error: str | None = None
     delivery_attempts: int = 0
     delivered_at: str | None = None
 
     @property
-    def percent(self) -> Decimal:
+    def percent(self) -> Decimal | None:
+        if self.spent is None or not self.amount:
+            return None
         return percent_of(self.spent, self.amount)
 
     @property
     def subject(self) -> str:
-        title = "over budget" if self.level is Level.EXCEEDED else "budget warning"
+        title = "over budget" if self.level == Level.EXCEEDED else "budget warning"
         return f"{self.category} {title} for {self.month} ({self.percent}%)"

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from budgetcli.dates import DateRange, Period
 from budgetcli.errors import Field, InvalidInput
+from budgetcli.models import category_key
 from budgetcli.money import CENT, MAX_AMOUNT
 
 MAX_CATEGORY_LENGTH = 64
@@ -196,11 +197,8 @@ def _has_control_characters(text: str) -> bool:
 
 
 def parse_category(text: str) -> str:
-    """Trimmed, lower-cased, 1-64 characters, no control characters.
-
-    NFC first, so that "café" typed and "café" pasted from a bank file are one category.
-    """
-    category = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).strip().lower())
+    """Trimmed, lower-cased, 1-64 characters, no control characters (see `category_key`)."""
+    category = category_key(text)
     if not category:
         raise InvalidInput("category is empty: name one, like food")
     if len(category) > MAX_CATEGORY_LENGTH:

@@ -472,6 +472,36 @@ class Store:
                 return
             kwargs["ExclusiveStartKey"] = last_key
 
+    def scan(
+        self,
+        table: str,
+        *,
+        filter: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        projection: Sequence[str] | None = None,
+    ) -> Iterator[Item]:
+        """Every item of the whole table that matches `filter`, page by page.
+
+        It reads every item of every user: only for one-off maintenance, never a command's
+        everyday work.
+        """
+        kwargs: dict[str, Any] = {"TableName": self.table_name(table), "FilterExpression": filter}
+        all_names = dict(names or {})
+        if projection:
+            projected = _projection(projection)
+            all_names.update(projected.pop("ExpressionAttributeNames"))
+            kwargs.update(projected)
+        kwargs.update(_expression_args(None, all_names, values))
+        while True:
+            with self._translated_errors(table):
+                page = self.client.scan(**kwargs)
+            for raw in page.get("Items", []):
+                yield from_item(raw)
+            if not (last_key := page.get("LastEvaluatedKey")):
+                return
+            kwargs["ExclusiveStartKey"] = last_key
+
     # --- batches and transactions ---------------------------------------------
 
     def batch_write(

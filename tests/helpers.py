@@ -57,7 +57,8 @@ def set_budget(
 ) -> Budget:
     """The user's monthly budget for `category` (as parsed already), through the service."""
     limit = budgets.Limit(Decimal(amount), threshold)
-    return budgets.set_budget(store, user.user_id, category, limit)
+    budget, _ = budgets.set_budget(store, user.user_id, category, limit)
+    return budget
 
 
 def table_items(store: Store, table: str) -> list[dict[str, Any]]:

@@ -49,7 +49,6 @@ def budget(category: str = "food", amount: str = "100", threshold: int = 80) -> 
         amount=Decimal(amount),
         threshold=threshold,
         created_at="2026-11-01T00:00:00+00:00",
-        updated_at="2026-11-01T00:00:00+00:00",
     )
 
 
@@ -145,7 +144,7 @@ def test_due_alerts_are_one_per_level_reached_in_budget_order() -> None:
     for notification_id, alert in due.items():
         assert notification_id == alert.notification_id
         assert notification_id == notification_id_for(
-            ALICE.user_id, alert.budget_id, NOVEMBER, alert.level
+            ALICE.user_id, alert.budget_id, NOVEMBER, Level(alert.level)
         )
     first = next(iter(due.values()))
     assert first == Alert(

@@ -127,7 +127,7 @@ def test_four_concurrent_runs_at_the_crossing_store_one_alert_per_level(
     results = run_in_threads(4, lambda _: run(store, alice))
     assert not [r for r in results if isinstance(r, Exception)], results
     raised = [a for r in results if isinstance(r, alerts.AlertRun) for a in r.raised]
-    assert sorted((a.category, a.level.value) for a in raised) == [
+    assert sorted((a.category, a.level) for a in raised) == [
         ("food", "exceeded"),
         ("food", "warning"),
         ("rent", "warning"),
@@ -148,7 +148,7 @@ def test_the_conditional_write_alone_keeps_one_alert_per_level(
     spend(store, alice, "150")
     results = run_in_threads(4, lambda _: run(store, alice))
     raised = [a for r in results if isinstance(r, alerts.AlertRun) for a in r.raised]
-    assert sorted(a.level.value for a in raised) == ["exceeded", "warning"]
+    assert sorted(a.level for a in raised) == ["exceeded", "warning"]
     assert sorted(n["type"] for n in notifications(store)) == ["exceeded", "warning"]
     assert run(store, alice).raised == []
 
@@ -394,7 +394,7 @@ def test_concurrent_retries_send_each_failed_alert_once(
     results = run_in_threads(4, lambda _: run(store, alice, email))
     assert not [r for r in results if isinstance(r, Exception)], results
     retried = [a for r in results if isinstance(r, alerts.AlertRun) for a in r.retried]
-    assert sorted(a.level.value for a in retried) == ["exceeded", "warning"]
+    assert sorted(a.level for a in retried) == ["exceeded", "warning"]
     assert all(not r.raised for r in results if isinstance(r, alerts.AlertRun))
     assert sorted(m.subject for m in ses_messages()) == [
         "food budget warning for 2026-11 (120.00%)",

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("no_storage")
 
 
 def status(amount: str, spent: str) -> BudgetStatus:
-    budget = Budget("budget-1", "user-1", "food", Decimal(amount), 80, "", "")
+    budget = Budget("budget-1", "user-1", "food", Decimal(amount), 80, "")
     return BudgetStatus(budget, Decimal(spent))
 
 

@@ -36,7 +36,16 @@ def test_set_again_updates_the_one_budget_of_the_category(store: Store, alice: U
     assert second.created_at == first.created_at
     assert (second.category, second.amount, second.threshold) == ("food", Decimal("450.50"), 90)
     assert budgets.budgets_for_user(store, alice.user_id) == [second]
-    assert len(table_items(store, "budgets")) == 1
+    (item,) = table_items(store, "budgets")
+    # The seed's six attributes, nothing else.
+    assert item == {
+        "budget_id": first.budget_id,
+        "user_id": alice.user_id,
+        "category": "food",
+        "amount": Decimal("450.5"),
+        "alert_threshold": 90,
+        "created_at": first.created_at,
+    }
 
 
 def test_concurrent_sets_of_one_category_leave_one_budget(store: Store, alice: User) -> None:
@@ -118,8 +127,10 @@ def test_set_list_rm_round_trip(store: Store, alice: User, runner: CliRunner) ->
     spend(store, alice, "120.5")
     listed = invoke(runner, "list", "--month", NOVEMBER, "--format", "json")
     assert listed.exit_code == 0, listed.stderr
+    (item,) = table_items(store, "budgets")
     assert json.loads(listed.stdout) == [
         {
+            "budget_id": item["budget_id"],
             "category": "food",
             "amount": "100.00",
             "threshold": 80,
@@ -152,10 +163,11 @@ def test_list_table_shows_a_bar_per_budget_and_csv_has_a_header(
     assert "85.00%" in table.stdout and "0.00%" in table.stdout
     assert lines[3].startswith("food") and lines[3].rstrip().endswith("━")  # the bars
     csv_out = invoke(runner, "list", "--month", NOVEMBER, "--format", "csv")
+    ids = {item["category"]: item["budget_id"] for item in table_items(store, "budgets")}
     assert csv_out.stdout.splitlines() == [
-        "category,amount,threshold,spent,remaining,percent",
-        "food,100.00,80,85.00,15.00,85.00",
-        "rent,1000.00,80,0.00,1000.00,0.00",
+        "category,amount,threshold,spent,remaining,percent,budget_id",
+        f"food,100.00,80,85.00,15.00,85.00,{ids['food']}",
+        f"rent,1000.00,80,0.00,1000.00,0.00,{ids['rent']}",
     ]
 
 

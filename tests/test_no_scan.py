@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from budgetcli.cli import app
@@ -61,3 +63,25 @@ def test_no_command_issues_a_scan(
     assert "Query" in dynamodb_calls and "Scan" not in dynamodb_calls
     unexercised = known - exercised - NOT_STORAGE_COMMANDS
     assert not unexercised, f"add an invocation of {sorted(unexercised)} to this test"
+
+
+def test_only_the_migration_scans_and_only_the_tables_it_upgrades(
+    runner: CliRunner, bare_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from budgetcli import store as store_module
+
+    assert runner.invoke(app, ["init-tables"]).exit_code == 0
+    scanned: list[str] = []
+    real_client = store_module.dynamodb_client
+
+    def recording_client(*args: Any, **kwargs: Any) -> Any:
+        client = real_client(*args, **kwargs)
+        client.meta.events.register(
+            "before-parameter-build.dynamodb.Scan",
+            lambda params, **_: scanned.append(params["TableName"]),
+        )
+        return client
+
+    monkeypatch.setattr(store_module, "dynamodb_client", recording_client)
+    assert runner.invoke(app, ["init-tables", "--migrate"]).exit_code == 0
+    assert sorted(scanned) == sorted(bare_store.table_name(t) for t in ("budgets", "expenses"))

@@ -245,7 +245,7 @@ def test_month_table_at_40_columns_drops_the_bar_and_keeps_every_figure() -> Non
 
 
 def budget_status(category: str, amount: str, spent: str, threshold: int = 80) -> BudgetStatus:
-    budget = Budget(f"budget-{category}", "user-1", category, Decimal(amount), threshold, "", "")
+    budget = Budget(f"budget-{category}", "user-1", category, Decimal(amount), threshold, "")
     return BudgetStatus(budget, Decimal(spent))
 
 

@@ -33,6 +33,18 @@ MonthOption = Annotated[
 ]
 
 
+BudgetIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--id",
+        metavar="BUDGET_ID",
+        help="Which budget, when another client made two for one category "
+        "(see `budget budget list --format json`).",
+        show_default=False,
+    ),
+]
+
+
 def set_budget(
     category: Annotated[str, typer.Argument(help="The category, like food (any case).")],
     amount: Annotated[str, typer.Argument(help="The monthly limit, like 400 or 400.00.")],
@@ -44,9 +56,13 @@ def set_budget(
             help="Warn when spending reaches this percent of the limit (1-100).",
         ),
     ] = 80,
+    budget_id: BudgetIdOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Set the monthly budget for a category; setting it again updates it.
+
+    The category matches in any case, so a budget made in the web app for Food is the
+    one that `budget budget set food` updates.
 
     Example:  budget budget set food 400 --threshold 75
     """
@@ -55,8 +71,9 @@ def set_budget(
     name = parsing.parse_category(category)
     limit = budgets.Limit(parsing.parse_amount(amount), threshold)
     store = open_store()
-    budget = budgets.set_budget(store, current_user(store).user_id, name, limit)
-    verb = "set" if budget.created_at == budget.updated_at else "updated"
+    user_id = current_user(store).user_id
+    budget, created = budgets.set_budget(store, user_id, name, limit, budget_id=budget_id)
+    verb = "set" if created else "updated"
     output.note(
         f"budget for {budget.category} {verb}: {cents(budget.amount)} a month, "
         f"warning at {budget.threshold}%"
@@ -84,8 +101,9 @@ def list_budgets(month: MonthOption = None, fmt: FormatOption = OutputFormat.TAB
 
 def remove_budget(
     category: Annotated[str, typer.Argument(help="The category whose budget to remove.")],
+    budget_id: BudgetIdOption = None,
 ) -> None:
-    """Remove the budget for a category. Expenses are not touched.
+    """Remove the budget for a category (in any case). Expenses are not touched.
 
     Example:  budget budget rm food
     """
@@ -93,8 +111,8 @@ def remove_budget(
 
     name = parsing.parse_category(category)
     store = open_store()
-    budgets.remove_budget(store, current_user(store).user_id, name)
-    output.note(f"removed the budget for {name}")
+    removed = budgets.remove_budget(store, current_user(store).user_id, name, budget_id=budget_id)
+    output.note(f"removed the budget for {removed.category}")
 
 
 # A negative AMOUNT such as -5 must reach the parser (exit 1), not be taken for an option.

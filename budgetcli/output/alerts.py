@@ -36,17 +36,18 @@ HISTORY_COLUMNS = [
 
 def alert_record(alert: Alert) -> dict[str, Any]:
     """The alert object of the contract, with the month and the delivery outcome added."""
+    percent = alert.percent
     fields: dict[str, Any] = {
         "notification_id": alert.notification_id,
         "category": alert.category,
         "month": alert.month,
-        "level": alert.level.value,
-        "spent": cents(alert.spent),
-        "amount": cents(alert.amount),
-        "percent": str(alert.percent),
+        "level": alert.level,
+        "spent": cents(alert.spent) if alert.spent is not None else None,
+        "amount": cents(alert.amount) if alert.amount is not None else None,
+        "percent": str(percent) if percent is not None else None,
         "message": alert.message,
         "delivery_method": alert.delivery_method,
-        "delivery_status": alert.delivery_status.value,
+        "delivery_status": alert.delivery_status,
         "created_at": alert.created_at,
     }
     if alert.delivery_error:
@@ -58,7 +59,7 @@ def _history_row(alert: Alert) -> dict[str, Any]:
     row = alert_record(alert)
     # "2026-11-05T12:00:00.123456+00:00" -> "2026-11-05 12:00" (UTC)
     row["created_at"] = alert.created_at[:16].replace("T", " ")
-    status = alert.delivery_status.value
+    status = alert.delivery_status
     row["delivery"] = alert.delivery_method + ("" if status == "delivered" else f" ({status})")
     return row
 
@@ -81,7 +82,7 @@ def emit_raised(fmt: OutputFormat, alerts: Sequence[Alert]) -> None:
     console = output.stdout_console()
     for alert in alerts:
         line = literal(alert.message)
-        line.stylize("bold red" if alert.level is Level.EXCEEDED else "yellow")
+        line.stylize("bold red" if alert.level == Level.EXCEEDED else "yellow")
         if alert.delivery_method != "console":
-            line.append(f" ({alert.delivery_method}: {alert.delivery_status.value})")
+            line.append(f" ({alert.delivery_method}: {alert.delivery_status})")
         console.print(line, soft_wrap=True)

@@ -25,6 +25,7 @@ STATUS_COLUMNS = [
     Column("Spent", "spent", justify="right"),
     Column("Remaining", "remaining", justify="right"),
     Column("Used %", "percent", justify="right"),
+    Column("Budget id", "budget_id"),
 ]
 
 
@@ -38,6 +39,7 @@ def budget_record(budget: Budget) -> dict[str, Any]:
 
 def status_record(status: BudgetStatus) -> dict[str, Any]:
     return {
+        "budget_id": status.budget.budget_id,
         "category": status.budget.category,
         "amount": cents(status.budget.amount),
         "threshold": status.budget.threshold,

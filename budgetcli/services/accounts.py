@@ -114,6 +114,8 @@ class NewAccount:
     username: str
     email: str
     phone: str | None = None
+    typed_username: str = ""
+    """The username as typed, which an account made by the web app may have exactly."""
 
     @classmethod
     def parse(cls, username: str, email: str, phone: str | None = None) -> NewAccount:
@@ -122,7 +124,20 @@ class NewAccount:
             normalise_username(username),
             normalise_email(email),
             normalise_phone(phone) if phone else None,
+            typed_username=username.strip(),
         )
+
+    def taken_by(self, store: Store) -> Taken | None:
+        """What an account made elsewhere (without markers) already has, read from the
+        indexes the web app uses: the username as typed or lower-cased, the email as
+        typed or case-folded. A GSI cannot match other spellings."""
+        for username in {self.username, self.typed_username} - {""}:
+            if users.with_username(store, username):
+                return Taken.USERNAME
+        for email in {self.email, self.email.casefold()}:
+            if users.with_email(store, email):
+                return Taken.EMAIL
+        return None
 
 
 def register(store: Store, account: NewAccount, password: str) -> User:
@@ -134,10 +149,14 @@ def register(store: Store, account: NewAccount, password: str) -> User:
     password_hash = generate_password_hash(password)
     created_at = datetime.now(UTC).isoformat()
     for _ in retry.attempts(_TRANSACTION_ATTEMPTS):
-        try:
-            taken = users.create(store, user, password_hash, created_at)
-        except TransactionCancelled:
-            raise StorageError("registration failed: try again") from None
+        # Markers make budgetcli's own registrations race-proof; the web app writes none,
+        # so its accounts are looked up in the indexes it uses.
+        taken = account.taken_by(store)
+        if taken is None:
+            try:
+                taken = users.create(store, user, password_hash, created_at)
+            except TransactionCancelled:
+                raise StorageError("registration failed: try again") from None
         if taken is None:
             return user
         if taken is Taken.USERNAME:
@@ -153,6 +172,24 @@ def get_user(store: Store, user_id: str) -> User:
     if user is None:
         raise NotFound(f"no such user: {user_id}")
     return user
+
+
+def _account_named(store: Store, username: str) -> str | None:
+    """The user_id of the account `username` logs in to: budgetcli's through its marker
+    (any case), else one made by the web app, whose username is matched as stored."""
+    typed = username.strip()
+    try:
+        normalised: str | None = normalise_username(typed)
+    except InvalidInput:
+        normalised = None  # the web app may allow names budgetcli would not
+    if normalised is not None and (owner := users.owner_of(store, normalised)):
+        return owner
+    found = {
+        user.user_id
+        for name in dict.fromkeys(n for n in (typed, normalised) if n)
+        for user in users.with_username(store, name)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _reserve_attempt(store: Store, user_id: str, now: datetime) -> int:
@@ -200,11 +237,7 @@ def login(
 
     global _DUMMY_HASH
     now = now or datetime.now(UTC)
-    try:
-        username = normalise_username(username)
-    except InvalidInput:
-        raise AuthError(WRONG_CREDENTIALS) from None
-    user_id = users.owner_of(store, username)
+    user_id = _account_named(store, username)
     if user_id is None:
         _DUMMY_HASH = _DUMMY_HASH or generate_password_hash(secrets.token_hex(16))
         check_password_hash(_DUMMY_HASH, password)
@@ -218,11 +251,19 @@ def login(
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=days)
     epoch = int(now.timestamp())
-    expired = [digest for digest, expiry in account.sessions.items() if expiry <= epoch]
+    sessions = account.sessions
+    expired = [digest for digest, expiry in (sessions or {}).items() if expiry <= epoch]
     users.open_session(
-        store, user_id, token_hash(token), expires=int(expires_at.timestamp()), expired=expired
+        store,
+        user_id,
+        token_hash(token),
+        expires=int(expires_at.timestamp()),
+        expired=expired,
+        first=sessions is None,
     )
-    session = Session(user_id, username, token, expires_at)
+    if sessions is None:  # made by the web app: its name and email are now taken here too
+        users.add_markers(store, account.user)
+    session = Session(user_id, account.user.username, token, expires_at)
     if replacing is not None and replacing.token != session.token:
         logout(store, replacing)
     return session
@@ -234,7 +275,7 @@ def verify_session(store: Store, session: Session, *, now: datetime | None = Non
     if session.expires_at <= now:
         raise AuthError("your session has expired: run `budget login USERNAME`")
     account = users.get_account(store, session.user_id)
-    expiry = account.sessions.get(token_hash(session.token)) if account else None
+    expiry = (account.sessions or {}).get(token_hash(session.token)) if account else None
     if (
         account is None
         or expiry is None

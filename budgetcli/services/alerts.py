@@ -86,7 +86,7 @@ class AlertRun:
 
     @property
     def failed(self) -> list[Alert]:
-        return [a for a in self.raised + self.retried if a.delivery_status is DeliveryStatus.FAILED]
+        return [a for a in self.raised + self.retried if a.delivery_status == DeliveryStatus.FAILED]
 
 
 class AlertsInterrupted(BudgetError):

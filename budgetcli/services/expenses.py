@@ -9,9 +9,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from budgetcli.dates import DateRange, utc_now_iso
+from budgetcli.dates import DateRange, Period, utc_now_iso
 from budgetcli.errors import Conflict, Field, InvalidInput, NotFound
-from budgetcli.models import Expense
+from budgetcli.models import Expense, category_key
+from budgetcli.money import ZERO
 from budgetcli.store import Store, TransactionCancelled
 from budgetcli.tables import expenses as table
 
@@ -125,5 +126,24 @@ def remove_expenses(store: Store, user_id: str, expense_ids: Iterable[uuid.UUID]
 def expenses_in(
     store: Store, user_id: str, days: DateRange, *, category: str | None = None
 ) -> Iterator[Expense]:
-    """One user's expenses in a date range, newest date first."""
-    return table.between(store, user_id, first=days.first, last=days.last, category=category)
+    """One user's expenses in a date range, newest date first; with `category`, those of
+    that category in any case (`Food` from the web app is `food`)."""
+    listed = table.between(store, user_id, first=days.first, last=days.last)
+    if category is None:
+        return listed
+    wanted = category_key(category)
+    return (expense for expense in listed if category_key(expense.category) == wanted)
+
+
+def spending_by_category(
+    store: Store, user_id: str, period: Period, *, category: str | None = None
+) -> dict[str, tuple[Decimal, int]]:
+    """Total and count per category (by `category_key`) over `period`."""
+    wanted = category_key(category) if category is not None else None
+    totals: dict[str, tuple[Decimal, int]] = {}
+    for name, amount in table.amounts(store, user_id, period.first, period.last):
+        key = category_key(name)
+        if wanted is None or key == wanted:
+            total, count = totals.get(key, (ZERO, 0))
+            totals[key] = (total + amount, count + 1)
+    return totals

@@ -16,9 +16,12 @@ from enum import StrEnum
 
 from budgetcli.dates import DateRange, Period, add_months, format_month, month_end, months_between
 from budgetcli.errors import Field, InvalidInput
+from budgetcli.models import category_key
 from budgetcli.money import ZERO
+from budgetcli.services.expenses import spending_by_category
 from budgetcli.store import Store
-from budgetcli.tables import budgets, expenses
+from budgetcli.tables import budgets
+from budgetcli.tables.expenses import amounts
 
 DEFAULT_TREND_MONTHS = 12
 MAX_MONTHS = 1200
@@ -158,7 +161,12 @@ def category_rows(
 
 
 def _monthly_budgets(store: Store, user_id: str) -> dict[str, Decimal]:
-    return {budget.category: budget.amount for budget in budgets.for_user(store, user_id)}
+    """Each category's monthly limit (summed where the web app left two for one category)."""
+    limits: dict[str, Decimal] = {}
+    for budget in budgets.for_user(store, user_id):
+        key = category_key(budget.category)
+        limits[key] = limits.get(key, ZERO) + budget.amount
+    return limits
 
 
 def category_report(
@@ -166,12 +174,11 @@ def category_report(
 ) -> CategoryReport:
     """Total and count per category for `period`, largest total first, with the budgets
     where the period is whole months. `category` keeps that one category only."""
-    totals = expenses.totals_by_category(store, user_id, period.first, period.last)
+    totals = spending_by_category(store, user_id, period, category=category)
     months = period.whole_months
     limits = _monthly_budgets(store, user_id) if months else {}
     if category is not None:
-        totals = {name: sums for name, sums in totals.items() if name == category}
-        limits = {name: limit for name, limit in limits.items() if name == category}
+        limits = {name: limit for name, limit in limits.items() if name == category_key(category)}
     rows, unspent = category_rows(totals, limits, months)
     return CategoryReport(period, tuple(rows), tuple(unspent), months)
 
@@ -182,7 +189,14 @@ def sum_in_parallel(
     """Total and count of each span, one Query per span, several in flight at once."""
 
     def total(span: Period) -> tuple[Decimal, int]:
-        return expenses.total(store, user_id, span.first, span.last, category)
+        if category is None:
+            found = [
+                amount
+                for _, amount in amounts(store, user_id, span.first, span.last, categories=False)
+            ]
+            return sum(found, ZERO), len(found)
+        sums = spending_by_category(store, user_id, span, category=category).values()
+        return sum((amount for amount, _ in sums), ZERO), sum(count for _, count in sums)
 
     if len(spans) <= 1:
         return [total(span) for span in spans]
@@ -209,5 +223,5 @@ def month_report(
     for span, (total, count) in zip(slices, sums[1:], strict=True):
         rows.append(MonthTotal(span.first.replace(day=1), total, count, previous))
         previous = total
-    budget = _monthly_budgets(store, user_id).get(category) if category else None
+    budget = _monthly_budgets(store, user_id).get(category_key(category)) if category else None
     return MonthReport(period, tuple(rows), category, budget)

@@ -7,13 +7,15 @@ from enum import StrEnum
 
 from budgetcli.errors import StorageError
 from budgetcli.store import IndexSpec, Store, TableSpec
-from budgetcli.tables.schema import TABLES
+from budgetcli.tables import budgets, expenses
+from budgetcli.tables.schema import BUDGETS, EXPENSES, TABLES
 
 
 class TableOutcome(StrEnum):
     CREATED = "created"
     EXISTED = "already existed"
     WRONG_SCHEMA = "wrong schema"
+    MIGRATED = "migrated"
 
 
 @dataclass(frozen=True)
@@ -64,3 +66,23 @@ def init_tables(store: Store) -> list[TableReport]:
         to_wait_for.append(spec.name)
     store.wait_until_active(to_wait_for)
     return reports
+
+
+def migrate(store: Store) -> list[TableReport]:
+    """Bring items written by budgetcli before 0.2 to the shapes the web app reads:
+    tombstones off every index, budgets with `alert_threshold`. Safe to run again: a
+    second run changes nothing. It reads the expenses and budgets tables whole."""
+    tombstones = expenses.upgrade_tombstones(store)
+    legacy_budgets = budgets.upgrade_legacy(store)
+    return [
+        TableReport(
+            store.table_name(EXPENSES),
+            TableOutcome.MIGRATED,
+            f"{tombstones} tombstone{'' if tombstones == 1 else 's'} taken off the indexes",
+        ),
+        TableReport(
+            store.table_name(BUDGETS),
+            TableOutcome.MIGRATED,
+            f"{legacy_budgets} budget{'' if legacy_budgets == 1 else 's'} given alert_threshold",
+        ),
+    ]

@@ -1,8 +1,9 @@
 """The expenses table: the seed's expense items, and the ranged Query everything is built on.
 
-A removed imported expense leaves a tombstone in place of the item (no `date`, so it is in
-no listing) that keeps its content-derived id taken: importing the statement again must
-not revive it.
+A removed imported expense leaves a tombstone in place of the item that keeps its
+content-derived id taken: importing the statement again must not revive it. A tombstone
+has neither `user_id` nor `date` (its owner is `deleted_by`), so it is on no index: none
+of the web app's queries, nor any listing, ever returns one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from budgetcli.models import Expense
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
 from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER_AND_DATE
 
-ZERO = Decimal(0)
-# A tombstone has no `date`: it is nobody's expense any more.
+# Tombstones written before 0.2 kept `user_id` but never had a `date`.
 _OWNED_BY_ME = "user_id = :me AND attribute_exists(#date)"
 _OWNER_NAMES = {"#date": "date"}
 # One TransactWriteItems call.
@@ -42,14 +42,15 @@ def to_item(expense: Expense) -> dict[str, Any]:
 
 
 def from_item(item: Item) -> Expense:
+    """An expense item, budgetcli's or the web app's (whose description may be null)."""
     return Expense(
         expense_id=str(item["expense_id"]),
         user_id=str(item["user_id"]),
         amount=Decimal(item["amount"]),
-        category=str(item.get("category", "")),
-        description=str(item.get("description", "")),
+        category=str(item.get("category") or ""),
+        description=str(item.get("description") or ""),
         date=date.fromisoformat(str(item["date"])),
-        created_at=str(item.get("created_at", "")),
+        created_at=str(item.get("created_at") or ""),
         receipt_url=str(item["receipt_url"]) if item.get("receipt_url") else None,
     )
 
@@ -97,7 +98,7 @@ def remove_owned(store: Store, user_id: str, removals: Sequence[tuple[str, bool]
     for expense_id, leave_tombstone in removals:
         key = {"expense_id": expense_id}
         if leave_tombstone:
-            tombstone = key | {"user_id": user_id, "deleted_at": utc_now_iso()}
+            tombstone = key | {"deleted_by": user_id, "deleted_at": utc_now_iso()}
             operations.append(
                 store.put_op(
                     EXPENSES, tombstone, condition=_OWNED_BY_ME, names=_OWNER_NAMES, values=me
@@ -129,14 +130,13 @@ def query(
     *,
     first: date | None = None,
     last: date | None = None,
-    category: str | None = None,
     projection: Sequence[str] | None = None,
     newest_first: bool = True,
 ) -> Iterator[Item]:
     """Raw items of one user's expenses dated `first`..`last` (both inclusive), every page.
 
     The date range is in the key condition of `user_id-date-index`, so the cost grows
-    with the rows in the range, not with the user's history; `category` is a filter.
+    with the rows in the range, not with the user's history.
     """
     key_condition = "user_id = :user"
     values: dict[str, Any] = {":user": user_id}
@@ -152,18 +152,12 @@ def query(
         values[":last"] = last.isoformat()
     if first is not None or last is not None:
         names["#date"] = "date"
-    filter_expression = None
-    if category is not None:
-        names["#category"] = "category"
-        values[":category"] = category
-        filter_expression = "#category = :category"
     return store.query(
         EXPENSES,
         index=EXPENSES_BY_USER_AND_DATE,
         key_condition=key_condition,
         names=names or None,
         values=values,
-        filter=filter_expression,
         projection=projection,
         newest_first=newest_first,
     )
@@ -175,44 +169,23 @@ def between(
     *,
     first: date | None = None,
     last: date | None = None,
-    category: str | None = None,
     newest_first: bool = True,
 ) -> Iterator[Expense]:
     """One user's expenses in a date range, newest date first by default."""
-    for item in query(
-        store, user_id, first=first, last=last, category=category, newest_first=newest_first
-    ):
+    for item in query(store, user_id, first=first, last=last, newest_first=newest_first):
         yield from_item(item)
 
 
-def totals_by_category(
-    store: Store, user_id: str, first: date, last: date
-) -> dict[str, tuple[Decimal, int]]:
-    """Total and count per category for `first`..`last`, projecting only what is summed."""
-    totals: dict[str, tuple[Decimal, int]] = {}
-    for item in query(store, user_id, first=first, last=last, projection=["category", "amount"]):
-        total, count = totals.get(item["category"], (ZERO, 0))
-        totals[item["category"]] = (total + Decimal(item["amount"]), count + 1)
-    return totals
-
-
-def total(
-    store: Store, user_id: str, first: date, last: date, category: str | None = None
-) -> tuple[Decimal, int]:
-    """Sum and count of the amounts dated `first`..`last`, projecting only the amount."""
-    amount, count = ZERO, 0
+def amounts(
+    store: Store, user_id: str, first: date, last: date, *, categories: bool = True
+) -> Iterator[tuple[str, Decimal]]:
+    """(category, amount) of each expense dated `first`..`last`, projecting only those
+    two; without `categories`, only the amount is read and the category is ""."""
+    projection = ["category", "amount"] if categories else ["amount"]
     for item in query(
-        store,
-        user_id,
-        first=first,
-        last=last,
-        category=category,
-        projection=["amount"],
-        newest_first=False,
+        store, user_id, first=first, last=last, projection=projection, newest_first=False
     ):
-        amount += Decimal(item["amount"])
-        count += 1
-    return amount, count
+        yield str(item.get("category") or ""), Decimal(item["amount"])
 
 
 def existing_ids(store: Store, ids: Iterable[str], *, owner: str | None = None) -> set[str]:
@@ -235,3 +208,31 @@ def put_if_absent(store: Store, expenses: Sequence[Expense]) -> int:
         EXPENSES, [to_item(expense) for expense in expenses], key="expense_id"
     )
     return sum(written)
+
+
+def upgrade_tombstones(store: Store) -> int:
+    """Rewrite tombstones written before 0.2, which kept `user_id` and so stood on
+    `user_id-index`, the seed's "all expenses for a user"; returns how many. Idempotent."""
+    upgraded = 0
+    for old in store.scan(
+        EXPENSES,
+        filter="attribute_exists(deleted_at) AND attribute_exists(user_id) "
+        "AND attribute_not_exists(#date)",
+        names={"#date": "date"},
+    ):
+        tombstone = {
+            "expense_id": old["expense_id"],
+            "deleted_by": old["user_id"],
+            "deleted_at": old["deleted_at"],
+        }
+        try:
+            store.put(
+                EXPENSES,
+                tombstone,
+                condition="attribute_exists(deleted_at) AND attribute_not_exists(#date)",
+                names={"#date": "date"},
+            )
+        except ConditionFailed:
+            continue  # no longer a tombstone: leave it
+        upgraded += 1
+    return upgraded

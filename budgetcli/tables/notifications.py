@@ -12,7 +12,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from budgetcli.models import Alert, DeliveryStatus, Level
+from budgetcli.models import Alert, DeliveryStatus
 from budgetcli.store import ConditionFailed, Item, Store
 from budgetcli.tables.schema import NOTIFICATIONS, NOTIFICATIONS_BY_USER_AND_TIME
 
@@ -27,20 +27,21 @@ _RETRYABLE_NAMES = {
 
 
 def to_item(alert: Alert) -> dict[str, Any]:
+    """The seed's six attributes, then what budgetcli adds for the budget and the delivery."""
     return {
         "notification_id": alert.notification_id,
         "user_id": alert.user_id,
-        "type": alert.level.value,
+        "type": str(alert.level),
+        "message": alert.message,
+        "delivery_method": alert.delivery_method,
+        "created_at": alert.created_at,
         "budget_id": alert.budget_id,
         "category": alert.category,
         "month": alert.month,
         "spent": alert.spent,
         "amount": alert.amount,
         "threshold": alert.threshold,
-        "message": alert.message,
-        "delivery_method": alert.delivery_method,
-        "created_at": alert.created_at,
-        "delivery_status": alert.delivery_status.value,
+        "delivery_status": str(alert.delivery_status),
         "delivery_error": alert.delivery_error,
         "delivery_attempts": alert.delivery_attempts,
         "delivered_at": alert.delivered_at,
@@ -48,23 +49,34 @@ def to_item(alert: Alert) -> dict[str, Any]:
 
 
 def from_item(item: Item) -> Alert:
+    """Any notification, budgetcli's or another client's: what is missing stays empty."""
+
+    def text(name: str, default: str = "") -> str:
+        value = item.get(name)
+        return default if value is None else str(value)
+
+    def number(name: str) -> Decimal | None:
+        value = item.get(name)
+        return Decimal(value) if isinstance(value, Decimal | int) else None
+
+    threshold = number("threshold")
     return Alert(
-        notification_id=str(item["notification_id"]),
-        user_id=str(item["user_id"]),
-        budget_id=str(item.get("budget_id", "")),
-        category=str(item.get("category", "")),
-        month=str(item.get("month", "")),
-        level=Level(str(item.get("type", Level.WARNING))),
-        spent=Decimal(item.get("spent", 0)),
-        amount=Decimal(item.get("amount", 1)),
-        threshold=int(item.get("threshold", 0)),
-        message=str(item.get("message", "")),
-        delivery_method=str(item.get("delivery_method", "")),
-        created_at=str(item.get("created_at", "")),
-        delivery_status=DeliveryStatus(str(item.get("delivery_status", DeliveryStatus.DELIVERED))),
-        delivery_error=str(item["delivery_error"]) if item.get("delivery_error") else None,
-        delivery_attempts=int(item.get("delivery_attempts", 0)),
-        delivered_at=str(item["delivered_at"]) if item.get("delivered_at") else None,
+        notification_id=text("notification_id"),
+        user_id=text("user_id"),
+        level=text("type"),
+        message=text("message"),
+        delivery_method=text("delivery_method"),
+        created_at=text("created_at"),
+        delivery_status=text("delivery_status", DeliveryStatus.DELIVERED),
+        budget_id=text("budget_id"),
+        category=text("category"),
+        month=text("month"),
+        spent=number("spent"),
+        amount=number("amount"),
+        threshold=int(threshold) if threshold is not None else None,
+        delivery_error=text("delivery_error") or None,
+        delivery_attempts=int(number("delivery_attempts") or 0),
+        delivered_at=text("delivered_at") or None,
     )
 
 

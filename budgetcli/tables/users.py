@@ -1,8 +1,10 @@
 """The users table: accounts, their uniqueness markers, login attempts and sessions.
 
 Uniqueness: the user item is written in one transaction with two marker items,
-`USERNAME#<name>` and `EMAIL#<email>`, each conditional on not existing. Markers carry
-no `username`/`email` attribute, so they stay out of the GSIs.
+`USERNAME#<name>` and `EMAIL#<email>` (case-folded), each conditional on not existing.
+Markers carry no `username`/`email` attribute, so they stay out of the GSIs the web app
+queries. The web app writes user items without markers: those are found through
+`username-index` and `email-index`, and get their markers at their first login here.
 
 Sessions: the users table keeps each session token's SHA-256 and expiry in the item's
 `sessions` map; the token itself lives only in the local session file.
@@ -16,7 +18,7 @@ from typing import Any
 
 from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
-from budgetcli.tables.schema import USERS
+from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
 
 
 class Taken(StrEnum):
@@ -35,7 +37,8 @@ class Account:
     password_hash: str
     failed_logins: int = 0
     locked_until: int | None = None
-    sessions: dict[str, int] = field(default_factory=dict)
+    sessions: dict[str, int] | None = field(default_factory=dict)
+    """None when the item has no `sessions` map yet (made by the web app)."""
 
 
 def _username_marker(username: str) -> str:
@@ -88,6 +91,41 @@ def create(store: Store, user: User, password_hash: str, created_at: str) -> Tak
     return None
 
 
+def with_username(store: Store, username: str) -> list[User]:
+    """The users whose `username` is exactly this, as the seed finds them."""
+    return _by_index(store, USERS_BY_USERNAME, "username", username)
+
+
+def with_email(store: Store, email: str) -> list[User]:
+    """The users whose `email` is exactly this."""
+    return _by_index(store, USERS_BY_EMAIL, "email", email)
+
+
+def _by_index(store: Store, index: str, attribute: str, value: str) -> list[User]:
+    items = store.query(
+        USERS,
+        index=index,
+        key_condition="#attribute = :value",
+        names={"#attribute": attribute},
+        values={":value": value},
+    )
+    return [user_from_item(item) for item in items if "user_id" in item and "email" in item]
+
+
+def add_markers(store: Store, user: User) -> None:
+    """Give an account made elsewhere the markers that make its name and email taken
+    here; a marker that another account holds already is left as it is."""
+    for marker in (_username_marker(user.username.casefold()), _email_marker(user.email)):
+        try:
+            store.put(
+                USERS,
+                {"user_id": marker, "owner_user_id": user.user_id},
+                condition="attribute_not_exists(user_id)",
+            )
+        except ConditionFailed:
+            pass
+
+
 def owner_of(store: Store, username: str) -> str | None:
     """The user_id that holds `username`, read consistently from its marker."""
     marker = store.get(USERS, {"user_id": _username_marker(username)}, consistent=True)
@@ -108,7 +146,11 @@ def get_account(store: Store, user_id: str) -> Account | None:
         password_hash=str(item.get("password_hash", "")),
         failed_logins=int(item.get("failed_logins", 0)),
         locked_until=int(item["locked_until"]) if item.get("locked_until") is not None else None,
-        sessions={str(k): int(v) for k, v in (item.get("sessions") or {}).items()},
+        sessions=(
+            {str(k): int(v) for k, v in item["sessions"].items()}
+            if isinstance(item.get("sessions"), dict)
+            else None
+        ),
     )
 
 
@@ -161,9 +203,30 @@ def lock(store: Store, user_id: str, *, until: int, only_if_unlocked: bool = Fal
 
 
 def open_session(
-    store: Store, user_id: str, token_hash: str, *, expires: int, expired: list[str]
+    store: Store,
+    user_id: str,
+    token_hash: str,
+    *,
+    expires: int,
+    expired: list[str],
+    first: bool = False,
 ) -> None:
-    """Record a new session, clear the failed logins and the lock, drop `expired` sessions."""
+    """Record a new session, clear the failed logins and the lock, drop `expired` sessions.
+
+    `first`: the item has no `sessions` map yet (an account made by the web app).
+    """
+    if first:
+        try:
+            store.update(
+                USERS,
+                {"user_id": user_id},
+                update="SET failed_logins = :zero, sessions = :sessions REMOVE locked_until",
+                condition="attribute_not_exists(sessions)",
+                values={":zero": 0, ":sessions": {token_hash: expires}},
+            )
+            return
+        except ConditionFailed:
+            pass  # another login made the map first: add to it below
     names = {"#new": token_hash} | {f"#old{i}": digest for i, digest in enumerate(expired)}
     remove = ", ".join(["locked_until", *(f"sessions.#old{i}" for i in range(len(expired)))])
     store.update(
