@@ -79,7 +79,7 @@ class EngineStatus:
     pid: int | None = None
     port: int | None = None
     started_at: str | None = None
-    memory_kb: int | None = None
+    memory_kib: int | None = None
 
     @property
     def endpoint(self) -> str | None:
@@ -195,7 +195,7 @@ def _process_alive(pid: int) -> bool:
     return JAR_NAME.encode() in cmdline
 
 
-def _memory_kb(pid: int) -> int | None:
+def _memory_kib(pid: int) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -225,7 +225,7 @@ def status(paths: EnginePaths | None = None) -> EngineStatus:
                 pid=pid,
                 port=port,
                 started_at=str(state.get("started_at")),
-                memory_kb=_memory_kb(pid),
+                memory_kib=_memory_kib(pid),
             )
     return EngineStatus(running=False, data_dir=paths.db)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -69,7 +70,10 @@ def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner)
     status = json.loads(runner.invoke(app, ["local", "status", "--format", "json"]).stdout)
     assert status["state"] == "running"
     assert status["endpoint"] == f"http://127.0.0.1:{os.environ['BUDGET_LOCAL_PORT']}"
-    assert int(status["pid"]) > 0 and status["memory"].endswith("MiB")
+    assert isinstance(status["pid"], int) and status["pid"] > 0
+    assert isinstance(status["memory_kib"], int) and status["memory_kib"] > 10_000
+    table = runner.invoke(app, ["local", "status"]).stdout
+    assert re.search(rf"pid\s+{status['pid']}\s", table) and re.search(r"memory\s+\d+ MiB", table)
     for private in ("engine.json", "engine.log", "engine.lock"):
         assert stat.S_IMODE((own_engine / private).stat().st_mode) == 0o600, private
     assert stat.S_IMODE(own_engine.stat().st_mode) == 0o700

@@ -31,15 +31,27 @@ PortOption = Annotated[
 
 
 def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
-    fields = {
-        "state": "running" if status.running else "stopped",
-        "endpoint": status.endpoint or "",
-        "pid": str(status.pid or ""),
-        "memory": f"{status.memory_kb // 1024} MiB" if status.memory_kb else "",
-        "started_at": status.started_at or "",
-        "data_dir": str(status.data_dir),
-    }
-    output.emit_object(fmt, {key: value for key, value in fields.items() if value})
+    """People read "147 MiB"; JSON and CSV get numbers: pid, and memory_kib (resident KiB)."""
+    fields: dict[str, object]
+    if fmt is OutputFormat.TABLE:
+        fields = {
+            "state": "running" if status.running else "stopped",
+            "endpoint": status.endpoint,
+            "pid": str(status.pid) if status.pid else None,
+            "memory": f"{status.memory_kib // 1024} MiB" if status.memory_kib else None,
+            "started_at": status.started_at,
+            "data_dir": str(status.data_dir),
+        }
+    else:
+        fields = {
+            "state": "running" if status.running else "stopped",
+            "endpoint": status.endpoint,
+            "pid": status.pid,
+            "memory_kib": status.memory_kib,
+            "started_at": status.started_at,
+            "data_dir": str(status.data_dir),
+        }
+    output.emit_object(fmt, {key: value for key, value in fields.items() if value is not None})
 
 
 @app.command()
