@@ -449,10 +449,16 @@ def _option(argv: list[str], name: str) -> str | None:
     return None
 
 
+def _same_path(a: str | Path, b: str | Path) -> bool:
+    """Equal once symlinks are resolved: cron and a shell may spell a data directory apart."""
+    return a == b or os.path.realpath(a) == os.path.realpath(b)
+
+
 def _runs_engine_for(argv: list[str], db: Path) -> bool:
     """A DynamoDB Local JVM (budgetcli's launcher or the plain jar) serving `db`."""
     engine = LAUNCHER_CLASS in argv or any(word.endswith(JAR_NAME) for word in argv)
-    return engine and _option(argv, "-dbPath") == str(db)
+    served = _option(argv, "-dbPath")
+    return engine and served is not None and _same_path(served, db)
 
 
 def _serves(pid: int, db: Path) -> bool:
@@ -461,7 +467,7 @@ def _serves(pid: int, db: Path) -> bool:
 
 def _is_recorded_engine(record: _Record, paths: EnginePaths) -> bool:
     """The recorded process is alive and is this data directory's engine, not a reused pid."""
-    if record.db != str(paths.db):
+    if not _same_path(record.db, paths.db):
         return False  # engine.json copied from another data directory
     argv = _command_line(record.pid)
     if argv is None or LAUNCHER_CLASS not in argv or not _runs_engine_for(argv, paths.db):
@@ -495,7 +501,7 @@ def _data_dir_deleted(pid: int, paths: EnginePaths) -> bool:
         return True
     if not _has_procfs():
         return False
-    deleted = f"{paths.db / DB_FILE_NAME} (deleted)"
+    deleted = f"{os.path.realpath(paths.db / DB_FILE_NAME)} (deleted)"
     with contextlib.suppress(OSError):
         for fd in os.listdir(f"/proc/{pid}/fd"):
             with contextlib.suppress(OSError):
@@ -685,8 +691,8 @@ def start(
         if stray := _unrecorded_engines(paths, known=None):
             raise EngineError(
                 f"DynamoDB Local (pid {stray[0]}) already serves {paths.db} but is not "
-                f"recorded in {paths.state} (was the data directory deleted?): run "
-                "`budget local stop`, then try again"
+                f"recorded in {paths.state} (its data directory was deleted, or an older "
+                "budgetcli started it): run `budget local stop`, then try again"
             )
         if not _port_is_free(port):
             raise EngineError(

@@ -164,7 +164,8 @@ def cron_env(data_root: Path, home: Path) -> dict[str, str]:
     }
 
 
-def run_at_once(commands: int, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+def run_at_once(*envs: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    """`budget init-tables` in one process per environment, all started at once."""
     budget_bin = str(Path(sys.executable).with_name("budget"))
     processes = [
         subprocess.Popen(
@@ -175,7 +176,7 @@ def run_at_once(commands: int, env: dict[str, str]) -> list[subprocess.Completed
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(commands)
+        for env in envs
     ]
     results = []
     for process in processes:
@@ -189,14 +190,27 @@ def run_at_once(commands: int, env: dict[str, str]) -> list[subprocess.Completed
 def test_concurrent_commands_on_a_stopped_engine_all_succeed(
     own_engine: Path, tmp_path: Path
 ) -> None:
-    """Cron after a reboot: several jobs at once, one starts the engine, all succeed."""
-    results = run_at_once(4, cron_env(own_engine, tmp_path / "home"))
+    """Cron after a reboot: several jobs at once, one starts the engine, all succeed.
+
+    Two of them name the data directory through a symlink, as a differently written
+    BUDGET_DATA_DIR or HOME would: still one engine.
+    """
+    own_engine.mkdir(mode=0o700)
+    (tmp_path / "linked-data").symlink_to(own_engine)
+    env = cron_env(own_engine, tmp_path / "home")
+    linked_env = cron_env(tmp_path / "linked-data", tmp_path / "home")
+    results = run_at_once(env, linked_env, env, linked_env)
     for result in results:
         assert result.returncode == 0, result.stderr
         assert len(json.loads(result.stdout)) == 4
     assert sum("started DynamoDB Local" in result.stderr for result in results) == 1
     paths = local_engine.EnginePaths(own_engine)
-    assert engine_processes_using(paths.db) == [local_engine.status(paths).pid]
+    engines = engine_processes_using(paths.db) + engine_processes_using(
+        tmp_path / "linked-data" / "dynamodb"
+    )
+    assert engines == [local_engine.status(paths).pid]
+    # Created by the engine under umask 077: no other OS user reads the password hashes.
+    assert stat.S_IMODE((paths.db / local_engine.DB_FILE_NAME).stat().st_mode) == 0o600
 
 
 def test_a_command_adopts_an_engine_whose_starter_was_killed(
@@ -218,7 +232,7 @@ def test_a_command_adopts_an_engine_whose_starter_was_killed(
     starter.send_signal(signal.SIGKILL)
     starter.wait()
     assert local_engine.status(paths).state is local_engine.EngineState.STARTING
-    [result] = run_at_once(1, env)
+    [result] = run_at_once(env)
     assert result.returncode == 0, result.stderr
     assert "started" not in result.stderr  # it waited for the engine that was starting
     assert local_engine.status(paths).state is local_engine.EngineState.RUNNING
