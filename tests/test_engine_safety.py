@@ -27,7 +27,7 @@ from budgetcli import config, local_engine
 from budgetcli.cli import app
 from budgetcli.errors import ExitCode
 from tests.conftest import ENGINE_HOME, free_port, require_dynamodb_local
-from tests.test_local_engine import budget, engine_processes_using
+from tests.test_local_engine import engine_processes_using
 
 pytestmark = pytest.mark.slow
 
@@ -398,34 +398,35 @@ def test_the_data_files_are_private_and_a_quiet_start_prints_nothing(
 
 
 def test_a_data_directory_deleted_under_the_engine_is_reported_with_the_fix(
-    own_engine: local_engine.EnginePaths,
+    own_engine: local_engine.EnginePaths, runner: CliRunner, dynamodb_calls: list[str]
 ) -> None:
     paths = own_engine
-    assert budget("init-tables").returncode == 0
+    assert runner.invoke(app, ["local", "start"]).exit_code == 0
     first_pid = local_engine.status(paths).pid
     shutil.rmtree(paths.db)
     for command in (["init-tables"], ["local", "start"]):
-        result = budget(*command)
-        assert result.returncode == ExitCode.STORAGE, command
+        result = runner.invoke(app, command)
+        assert result.exit_code == ExitCode.STORAGE, command
         assert result.stderr == (
             f"error: the data directory {paths.db} was deleted while DynamoDB Local "
             f"(pid {first_pid}) was running: run `budget local stop`, then "
             "`budget init-tables` to start afresh\n"
         )
-    status = budget("local", "status", "--format", "json")
+    assert dynamodb_calls == []  # said at once, not after retries against the engine
+    status = runner.invoke(app, ["local", "status", "--format", "json"])
     assert json.loads(status.stdout)["data_dir_deleted"] is True
     assert "run `budget local stop`" in status.stderr
-    assert "its data directory was deleted" in budget("local", "stop").stderr
-    again = budget("init-tables")
-    assert again.returncode == 0 and again.stdout.count("created") == 4
+    assert "its data directory was deleted" in runner.invoke(app, ["local", "stop"]).stderr
+    again = runner.invoke(app, ["init-tables"])
+    assert again.exit_code == 0 and again.stdout.count("created") == 4
 
     # The whole data directory, engine.json with it: the engine is found by its -dbPath.
     second_pid = local_engine.status(paths).pid
     shutil.rmtree(paths.root)
-    result = budget("init-tables")
-    assert result.returncode == ExitCode.STORAGE
+    result = runner.invoke(app, ["init-tables"])
+    assert result.exit_code == ExitCode.STORAGE
     assert f"DynamoDB Local (pid {second_pid}) already serves {paths.db}" in result.stderr
     assert "run `budget local stop`, then try again" in result.stderr
-    stop = budget("local", "stop")
+    stop = runner.invoke(app, ["local", "stop"])
     assert f"stopped DynamoDB Local (pid {second_pid})" in stop.stderr
     assert engine_processes_using(paths.db) == []
