@@ -203,7 +203,9 @@ def test_concurrent_commands_on_a_stopped_engine_all_succeed(
     for result in results:
         assert result.returncode == 0, result.stderr
         assert len(json.loads(result.stdout)) == 4
-    assert sum("started DynamoDB Local" in result.stderr for result in results) == 1
+    # At most the starter's note (none once notes are for terminals only), no error.
+    notes = [result.stderr for result in results if result.stderr]
+    assert len(notes) <= 1 and all(note.startswith("started DynamoDB Local") for note in notes)
     paths = local_engine.EnginePaths(own_engine)
     engines = engine_processes_using(paths.db) + engine_processes_using(
         tmp_path / "linked-data" / "dynamodb"
