@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from budgetcli import config, local_engine
 from budgetcli.errors import EngineError
 from budgetcli.models import User
-from budgetcli.services.setup import init_tables
 from budgetcli.store import Store, connect
 from budgetcli.tables.schema import TABLES
 from tests import secret_guard
@@ -120,8 +119,13 @@ def bare_store(engine: str) -> Store:
 
 @pytest.fixture
 def store(bare_store: Store, engine: str) -> Iterator[Store]:
-    """A Store whose four tables exist; on DynamoDB Local they are dropped afterwards."""
-    init_tables(bare_store)
+    """A Store whose four tables exist; on DynamoDB Local they are dropped afterwards.
+
+    Both engines create tables ACTIVE at once, so the tables are made without the checks
+    and waits of `init-tables` (test_init_tables tests those).
+    """
+    for spec in TABLES:
+        bare_store.create_table(spec)
     yield bare_store
     if engine == "dynamodb-local":
         for spec in TABLES:
@@ -186,18 +190,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture
 def alice(store: Store) -> User:
     """A registered user with a phone number, logged in: CLI commands run as alice."""
-    from tests.helpers import log_in, make_user
+    from tests.helpers import seed_session, seed_user
 
-    make_user(store, "alice", phone="+15555550100")
-    return log_in(store, "alice")
+    return seed_session(store, seed_user(store, "alice", phone="+15555550100"))
 
 
 @pytest.fixture
 def bob(store: Store) -> User:
     """A registered user without a phone number, not logged in (see helpers.log_in)."""
-    from tests.helpers import make_user
+    from tests.helpers import seed_user
 
-    return make_user(store, "bob")
+    return seed_user(store, "bob")
 
 
 @pytest.fixture

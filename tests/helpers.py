@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +16,9 @@ from budgetcli import config
 from budgetcli.models import Budget, Expense, User
 from budgetcli.services import accounts, budgets
 from budgetcli.store import Store, from_item
+from budgetcli.tables import users
 from budgetcli.tables.expenses import to_item as expense_item
+from tests import secret_guard
 
 PASSWORD = "correct horse battery staple"
 
@@ -22,6 +26,45 @@ PASSWORD = "correct horse battery staple"
 def make_user(store: Store, username: str, phone: str | None = None) -> User:
     account = accounts.NewAccount.parse(username, f"{username}@example.com", phone)
     return accounts.register(store, account, PASSWORD)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once per test process, at the suite's lower scrypt cost."""
+    from werkzeug.security import generate_password_hash
+
+    from tests.conftest import TEST_SCRYPT
+
+    hashed = str(generate_password_hash(PASSWORD, method=TEST_SCRYPT))
+    secret_guard.remember(PASSWORD)
+    secret_guard.remember(hashed)
+    return hashed
+
+
+def seed_user(store: Store, username: str, phone: str | None = None) -> User:
+    """A registered account written straight to the table, as `register` leaves it: for
+    tests about something else (registration itself is tested through the service)."""
+    user = User(str(uuid.uuid4()), username, f"{username}@example.com", phone)
+    assert users.create(store, user, _password_hash(), "2026-11-01T00:00:00+00:00") is None
+    return user
+
+
+def seed_session(store: Store, user: User) -> User:
+    """`user` logged in: a session recorded in the table and the session file."""
+    token = secrets.token_urlsafe(32)
+    secret_guard.remember(token)
+    secret_guard.remember(accounts.token_hash(token))
+    expires_at = datetime.now(UTC) + timedelta(days=30)
+    users.open_session(
+        store,
+        user.user_id,
+        accounts.token_hash(token),
+        expires=int(expires_at.timestamp()),
+        expired=[],
+    )
+    session = accounts.Session(user.user_id, user.username, token, expires_at)
+    config.write_session_file(session.to_dict())
+    return user
 
 
 def log_in(store: Store, username: str, password: str = PASSWORD) -> User:
