@@ -92,6 +92,13 @@ class BudgetStatus:
         return levels
 
 
+class ReportBy(StrEnum):
+    """What a report's rows are."""
+
+    CATEGORY = "category"
+    MONTH = "month"
+
+
 class DeliveryMethod(StrEnum):
     CONSOLE = "console"
     EMAIL = "email"

@@ -1,7 +1,5 @@
 """The `budget` command: one Typer app, one module per command group."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -9,7 +7,9 @@ import typer
 from budgetcli import __version__
 from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
 from budgetcli.cli.common import BudgetGroup
+from budgetcli.cli.lean_help import import_typer_help
 
+import_typer_help()
 app = typer.Typer(
     cls=BudgetGroup,
     name="budget",

@@ -1,7 +1,5 @@
 """`budget register`, `login`, `logout`, `whoami`."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

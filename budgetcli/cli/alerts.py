@@ -1,7 +1,5 @@
 """`budget alerts` (safe to run from cron) and `budget alerts history`."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated
 

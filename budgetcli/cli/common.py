@@ -1,7 +1,5 @@
 """What every command shares: its class, the shared options, and the way to reach storage."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 from enum import StrEnum
@@ -145,7 +143,7 @@ def _engine_note(message: str) -> None:
         output.note(message)
 
 
-def open_store() -> Store:
+def open_store() -> "Store":
     """A Store for the configured backend. It connects (and starts the local engine)
     only when the first request is made, so that bad input never starts anything."""
     from budgetcli.store import connect
@@ -153,7 +151,7 @@ def open_store() -> Store:
     return connect(config.load_settings(), on_engine_start=_engine_note)
 
 
-def saved_session() -> Session:
+def saved_session() -> "Session":
     """The session in the session file, or AuthError (exit 3) when there is none."""
     from budgetcli.services.accounts import Session
 
@@ -167,7 +165,7 @@ def saved_session() -> Session:
     return Session.from_dict(data)
 
 
-def current_user(store: Store) -> User:
+def current_user(store: "Store") -> "User":
     """The logged-in user, verified against the users table; AuthError (exit 3) otherwise."""
     from budgetcli.services.accounts import verify_session
 

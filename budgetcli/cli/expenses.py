@@ -1,7 +1,5 @@
 """`budget add`, `list`, `edit`, `rm`."""
 
-from __future__ import annotations
-
 from datetime import date
 from itertools import islice
 from typing import Annotated

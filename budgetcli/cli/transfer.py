@@ -1,7 +1,5 @@
 """`budget import` and `budget export`."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import sys

@@ -141,7 +141,7 @@ def spending_by_category(
     """Total and count per category (by `category_key`) over `period`."""
     wanted = category_key(category) if category is not None else None
     totals: dict[str, tuple[Decimal, int]] = {}
-    for name, amount in table.amounts(store, user_id, period.first, period.last):
+    for _, name, amount in table.amounts(store, user_id, period.first, period.last, dates=False):
         key = category_key(name)
         if wanted is None or key == wanted:
             total, count = totals.get(key, (ZERO, 0))
