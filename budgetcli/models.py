@@ -30,6 +30,34 @@ class User:
     phone: str | None = None
 
 
+class CategorySource(StrEnum):
+    """Where an expense's category came from."""
+
+    PERSON = "person"
+    """Set by hand: `add`, `edit`, and every expense the web app writes."""
+    FILE = "file"
+    """The category column of an imported file."""
+    RULE = "rule"
+    LEARNED = "learned"
+    """Learnt from the person's own categorised history."""
+    FALLBACK = "fallback"
+    """An imported row nothing could categorise: `--category`, or uncategorized."""
+    CONFIRMED = "confirmed"
+    """A suggestion a person accepted in `budget categorize`."""
+
+
+@dataclass(frozen=True)
+class CategoryOrigin:
+    """Where a category came from, stored beside it. `category` is the category that
+    source set: when the expense's category is another, a person (possibly in another
+    client) changed it since."""
+
+    source: CategorySource
+    category: str
+    rule: str | None = None
+    """The name of the rule that set it."""
+
+
 @dataclass(frozen=True)
 class Expense:
     expense_id: str
@@ -40,11 +68,66 @@ class Expense:
     date: date
     created_at: str
     receipt_url: str | None = None
+    category_origin: CategoryOrigin | None = None
+    """None for expenses written before budgetcli kept it, and by other clients."""
 
     @property
     def imported(self) -> bool:
         """Imports derive ids from content (uuid5); `budget add` draws them at random (uuid4)."""
         return uuid.UUID(self.expense_id).version == 5
+
+    @property
+    def category_source(self) -> CategorySource | None:
+        """Where the category came from; None for an import made before budgetcli kept it
+        (its category came from the file or from `--category`: nobody can tell which)."""
+        origin = self.category_origin
+        if origin is None:
+            try:
+                imported = self.imported
+            except ValueError:  # not a UUID: another client's id, not an import's
+                imported = False
+            return None if imported else CategorySource.PERSON
+        if category_key(origin.category) != category_key(self.category):
+            return CategorySource.PERSON
+        return origin.source
+
+
+class RuleField(StrEnum):
+    """What a rule's pattern is matched against."""
+
+    DESCRIPTION = "description"
+    PAYEE = "payee"
+    """The description reduced to the payee's name (see services.categories.text)."""
+
+
+class MatchKind(StrEnum):
+    TEXT = "text"
+    """The pattern appears in the field, in any case."""
+    REGEX = "regex"
+    """A Python regular expression found in the field, in any case."""
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    """Money spent: every expense."""
+    IN = "in"
+    """Money received, such as a refund."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A person's rule: an expense whose field matches gets the category. Rules are kept
+    in order; the first that matches decides."""
+
+    name: str
+    pattern: str
+    category: str
+    field: RuleField = RuleField.DESCRIPTION
+    match: MatchKind = MatchKind.TEXT
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    """Both inclusive, compared with the amount's size."""
+    direction: Direction | None = None
 
 
 class Level(StrEnum):

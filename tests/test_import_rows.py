@@ -289,17 +289,18 @@ def test_a_malformed_record_is_rejected_on_its_line_and_the_rest_is_read() -> No
 
 def test_bad_rows_are_reported_by_line_and_the_rest_parsed() -> None:
     rows, summary = parse(MIXED)
-    assert (summary.read, summary.rejected, len(rows)) == (6, 4, 2)
-    assert [e.line for e in summary.errors] == [5, 7, 8, 9]
+    assert (summary.read, summary.rejected, len(rows)) == (6, 3, 3)
+    assert [e.line for e in summary.errors] == [5, 7, 9]
     messages = [said(e.error) for e in summary.errors]
     assert "not a real calendar date" in messages[0]
     assert "'abc' is not a number" in messages[1]
-    assert "category is empty" in messages[2]
-    assert "more than two decimal places" in messages[3]
+    assert "more than two decimal places" in messages[2]
     assert [(r.line, r.expense.description, r.expense.category) for r in rows] == [
         (2, "coffee with milk", "food"),
+        (8, "no category", "uncategorized"),
         (10, "fine", "food"),
     ]
+    assert (summary.category_file, summary.category_fallback) == (2, 1)
 
 
 # --- where each field is ----------------------------------------------------------------
@@ -315,12 +316,6 @@ def test_bad_rows_are_reported_by_line_and_the_rest_parsed() -> None:
             "name the right one with --column date=HEADER",
         ),
         ("date,sum,category", {}, "the header row has no 'amount' column (it has 'date', "),
-        (
-            "date,amount",
-            {},
-            "the header row has no 'category' column (it has 'date', 'amount'): give every "
-            "row one with --category C, or name it with --column category=HEADER",
-        ),
         (
             "date,amount,category",
             {"amount": "Debit"},
@@ -461,9 +456,9 @@ def test_the_default_category_fills_empty_cells_only() -> None:
         for cell in ("", "  ", " Food ")
         if (values := values_of(["2026-01-01", "1", cell], default)) is not None
     ] == ["bank", "bank", "food"]
-    assert values_refused(["2026-01-01", "1", ""]) == (
-        "category is empty: fill it in, or give a default with --category"
-    )
+    fallback = values_of(["2026-01-01", "1", ""])
+    assert fallback is not None and fallback.category == "uncategorized"
+    assert not fallback.category_from_file
 
 
 def test_descriptions_are_one_line_and_receipts_are_links() -> None:
@@ -663,7 +658,8 @@ def test_rejected_rows_are_listed_with_the_commands_option_names(
         summary.reject(line, empty)
     out, err = emitted(capsys, summary, OutputFormat.JSON)
     assert out.startswith('{\n  "read": 61,\n  "imported": 1,\n  "duplicates": 0,\n')
-    assert '"rejected": 60,\n  "skipped": 1,\n  "errors": [\n' in out
+    assert '"rejected": 60,\n  "skipped": 1,\n  "category_file": 0,\n' in out
+    assert '"category_fallback": 0,\n  "errors": [\n' in out
     assert '{\n      "line": 2,\n      "error": "amount is empty: use --skip-empty-amount"\n' in out
     assert err == ""
     out, err = emitted(capsys, summary, OutputFormat.TABLE)
@@ -674,7 +670,10 @@ def test_rejected_rows_are_listed_with_the_commands_option_names(
         "fix the rejected rows and run the same command again: rows already imported are skipped\n"
     )
     out, err = emitted(capsys, summary, OutputFormat.CSV)
-    assert out == "read,imported,duplicates,rejected,skipped\n61,1,0,60,1\n"
+    assert out == (
+        "read,imported,duplicates,rejected,skipped,"
+        "category_file,category_rule,category_learned,category_fallback\n61,1,0,60,1,0,0,0,0\n"
+    )
     assert err.splitlines()[0] == "line 2: amount is empty: use --skip-empty-amount"
 
 

@@ -27,8 +27,26 @@ def summary_record(summary: ImportSummary, names: Mapping[str, str]) -> dict[str
         "duplicates": summary.duplicates,
         "rejected": summary.rejected,
         "skipped": summary.skipped,
+        "category_file": summary.category_file,
+        "category_rule": summary.category_rule,
+        "category_learned": summary.category_learned,
+        "category_fallback": summary.category_fallback,
         "errors": [{"line": e.line, "error": e.error.render(names)} for e in summary.errors],
     }
+
+
+def categories_decided(summary: ImportSummary) -> str:
+    """How the rows' categories were decided, for people: "12 by rule, 30 learned, ..."
+    ("" when every row had its category in the file)."""
+    if not (summary.category_rule or summary.category_learned or summary.category_fallback):
+        return ""
+    parts = [
+        (summary.category_file, "from the file"),
+        (summary.category_rule, "by your rules"),
+        (summary.category_learned, "learned from your history"),
+        (summary.category_fallback, "left in the fallback category"),
+    ]
+    return ", ".join(f"{count} {how}" for count, how in parts if count)
 
 
 def emit_summary(fmt: OutputFormat, summary: ImportSummary, names: Mapping[str, str]) -> None:
@@ -49,6 +67,8 @@ def emit_summary(fmt: OutputFormat, summary: ImportSummary, names: Mapping[str, 
             [record],
             title="Dry run: nothing written" if summary.dry_run else None,
         )
+        if decided := categories_decided(summary):
+            output.note(f"categories: {decided}")
         if errors:
             shown = errors[:ERRORS_SHOWN]
             more = len(errors) - len(shown)

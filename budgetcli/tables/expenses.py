@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from budgetcli.dates import utc_now_iso
-from budgetcli.models import Expense
+from budgetcli.models import CategoryOrigin, CategorySource, Expense
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
 from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER_AND_DATE
 
@@ -38,20 +38,49 @@ def to_item(expense: Expense) -> dict[str, Any]:
     }
     if expense.receipt_url:
         item["receipt_url"] = expense.receipt_url
+    if expense.category_origin is not None:
+        item[ORIGIN] = origin_attribute(expense.category_origin)
     return item
 
 
-def from_item(item: Item) -> Expense:
-    """An expense item, budgetcli's or the web app's (whose description may be null)."""
+# An attribute of budgetcli's own beside the seed's: where the category came from.
+ORIGIN = "category_origin"
+
+
+def origin_attribute(origin: CategoryOrigin) -> dict[str, str]:
+    """`{source, category[, rule]}`: the map stored as `category_origin`."""
+    attribute = {"source": str(origin.source), "category": origin.category}
+    if origin.rule is not None:
+        attribute["rule"] = origin.rule
+    return attribute
+
+
+def origin_from(attribute: Any) -> CategoryOrigin | None:
+    """The origin in a `category_origin` map; None when there is none or it is unreadable
+    (see `Expense.category_source`)."""
+    if not isinstance(attribute, dict):
+        return None
+    try:
+        source = CategorySource(str(attribute.get("source")))
+    except ValueError:
+        return None
+    rule = attribute.get("rule")
+    return CategoryOrigin(source, str(attribute.get("category") or ""), str(rule) if rule else None)
+
+
+def from_item(item: Item, user_id: str | None = None) -> Expense:
+    """An expense item, budgetcli's or the web app's (whose description may be null).
+    `user_id` for items read without it (a projection)."""
     return Expense(
         expense_id=str(item["expense_id"]),
-        user_id=str(item["user_id"]),
+        user_id=str(item["user_id"]) if user_id is None else user_id,
         amount=Decimal(item["amount"]),
         category=str(item.get("category") or ""),
         description=str(item.get("description") or ""),
         date=date.fromisoformat(str(item["date"])),
         created_at=str(item.get("created_at") or ""),
         receipt_url=str(item["receipt_url"]) if item.get("receipt_url") else None,
+        category_origin=origin_from(item.get(ORIGIN)),
     )
 
 
@@ -198,6 +227,53 @@ def amounts(
             str(item.get("category") or ""),
             Decimal(item["amount"]),
         )
+
+
+# What learning and review read of each expense.
+_CATEGORISING = ("expense_id", "amount", "category", "description", "date", ORIGIN)
+
+
+def for_categories(store: Store, user_id: str, first: date, last: date) -> Iterator[Expense]:
+    """One user's expenses dated `first`..`last`, oldest first, with only what
+    categorising needs (no receipt, no created_at)."""
+    for item in query(
+        store, user_id, first=first, last=last, projection=_CATEGORISING, newest_first=False
+    ):
+        yield from_item(item, user_id)
+
+
+def set_category(store: Store, expense: Expense, category: str, origin: CategoryOrigin) -> bool:
+    """Give one of its owner's expenses `category`, only if its category and origin are
+    still those of `expense` (as read): False when anything changed them since."""
+    names = {"#date": "date", "#category": "category", "#origin": ORIGIN}
+    values: dict[str, Any] = {
+        ":me": expense.user_id,
+        ":seen": expense.category,
+        ":category": category,
+        ":origin": origin_attribute(origin),
+    }
+    condition = f"{_OWNED_BY_ME} AND #category = :seen AND "
+    seen = expense.category_origin
+    if seen is None:
+        condition += "attribute_not_exists(#origin)"
+    else:
+        names |= {"#source": "source", "#origin_category": "category"}
+        values |= {":seen_source": str(seen.source), ":seen_origin_category": seen.category}
+        condition += (
+            "#origin.#source = :seen_source AND #origin.#origin_category = :seen_origin_category"
+        )
+    try:
+        store.update(
+            EXPENSES,
+            {"expense_id": expense.expense_id},
+            update="SET #category = :category, #origin = :origin",
+            condition=condition,
+            names=names,
+            values=values,
+        )
+    except ConditionFailed:
+        return False
+    return True
 
 
 def existing_ids(store: Store, ids: Iterable[str], *, owner: str | None = None) -> set[str]:

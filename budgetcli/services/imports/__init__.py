@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from budgetcli.errors import BudgetError, ExitCode, StorageError
+from budgetcli.services import categories
 from budgetcli.services.imports.model import FIELDS, ImportOptions, ImportSummary, RowError
 from budgetcli.services.imports.reading import Source, check_encoding
 from budgetcli.services.imports.rows import parsed_rows
@@ -73,6 +74,7 @@ def import_expenses(
     """
     options = options or ImportOptions()
     summary = ImportSummary(dry_run=options.dry_run)
+    categorizer = categories.on_first_use(store, user_id)
     spooling = (
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") if options.strict else None
     )
@@ -80,14 +82,16 @@ def import_expenses(
         with spooling or contextlib.nullcontext():
             if spooling is not None:
                 check = ImportSummary(dry_run=options.dry_run)
+                # Checking needs no categories: a refused file reads no rules or history.
                 for _ in parsed_rows(_copied(lines, spooling), user_id, options, check):
                     pass
                 if check.rejected:
                     check.strict_failed = True
+                    check.category_file = check.category_fallback = 0
                     return check
                 spooling.seek(0)
                 lines = spooling
-            rows = parsed_rows(lines, user_id, options, summary)
+            rows = parsed_rows(lines, user_id, options, summary, categorizer)
             store_rows(store, user_id, rows, summary, on_progress)
     except KeyboardInterrupt:
         raise ImportStopped(summary, None) from None

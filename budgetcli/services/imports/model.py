@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from budgetcli.errors import Field, InvalidInput
+from budgetcli.models import CategorySource
 
 # The expense fields a column can be mapped to.
 FIELDS = ("date", "amount", "category", "description")
@@ -20,7 +21,8 @@ class ImportOptions:
     date_format: str | None = None
     """A strptime pattern every date follows."""
     category: str | None = None
-    """The category of rows without one (parsed already)."""
+    """The category of rows without one that neither rules nor learning categorise
+    (parsed already); None: uncategorized."""
     debits_negative: bool = False
     """Spending is written as negative amounts; positive ones (credits) are skipped."""
     dry_run: bool = False
@@ -56,6 +58,8 @@ class ImportSummary:
     `skipped` counts credits (positive amounts) left out under `debits_negative` and
     rows with an empty amount left out under `skip_empty_amount`.
     With `dry_run`, `imported` is what would have been imported.
+    The `category_*` counts say how the category of each valid row (duplicates too) was
+    decided: by the file, a rule, learning, or the fallback.
     """
 
     read: int = 0
@@ -63,6 +67,10 @@ class ImportSummary:
     duplicates: int = 0
     rejected: int = 0
     skipped: int = 0
+    category_file: int = 0
+    category_rule: int = 0
+    category_learned: int = 0
+    category_fallback: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     strict_failed: bool = False
@@ -71,6 +79,16 @@ class ImportSummary:
     def done(self) -> int:
         """Rows settled so far, for a progress bar."""
         return self.imported + self.duplicates + self.rejected + self.skipped
+
+    def count_category(self, source: CategorySource) -> None:
+        if source is CategorySource.RULE:
+            self.category_rule += 1
+        elif source is CategorySource.LEARNED:
+            self.category_learned += 1
+        elif source is CategorySource.FALLBACK:
+            self.category_fallback += 1
+        else:
+            self.category_file += 1
 
     def reject(self, line: int, error: InvalidInput) -> None:
         self.rejected += 1

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from budgetcli.dates import utc_now_iso
 from budgetcli.errors import Field, InvalidInput
-from budgetcli.models import Expense
+from budgetcli.models import CategoryOrigin, CategorySource, Expense
 from budgetcli.parsing import (
     AmbiguousDate,
     parse_amount,
@@ -29,6 +29,7 @@ from budgetcli.parsing import (
     parse_description,
     parse_url,
 )
+from budgetcli.services.categories import UNCATEGORIZED, Decides
 from budgetcli.services.imports.model import ImportOptions, ImportSummary
 from budgetcli.services.imports.reading import records
 
@@ -59,6 +60,9 @@ class RowValues:
     category: str
     description: str
     receipt_url: str | None = None
+    category_from_file: bool = True
+    """False: the file left it empty, and `category` is the fallback (the options'
+    category, or uncategorized), which identifies the row whatever category it is given."""
 
 
 def row_identity(user_id: str, values: RowValues) -> str:
@@ -129,19 +133,10 @@ def find_columns(header: list[str], options: ImportOptions) -> Columns:
         return index
 
     date_at, amount_at = required("date"), required("amount")
-    category_at = position("category")
-    if category_at is None and options.category is None:
-        raise InvalidInput(
-            f"the header row has no 'category' column (it has {found}): give every row one with ",
-            Field("category"),
-            " C, or name it with ",
-            Field("columns"),
-            " category=HEADER",
-        )
     return Columns(
         date=date_at,
         amount=amount_at,
-        category=category_at,
+        category=position("category"),
         description=position("description"),
         receipt_url=positions.get("receipt_url"),
         expense_id=positions.get("expense_id"),
@@ -149,9 +144,14 @@ def find_columns(header: list[str], options: ImportOptions) -> Columns:
 
 
 def parsed_rows(
-    lines: Iterable[str], user_id: str, options: ImportOptions, summary: ImportSummary
+    lines: Iterable[str],
+    user_id: str,
+    options: ImportOptions,
+    summary: ImportSummary,
+    categorizer: Decides | None = None,
 ) -> Iterator[ParsedRow]:
-    """Valid rows as expenses with their deterministic ids; bad rows go into `summary`."""
+    """Valid rows as expenses with their deterministic ids; bad rows go into `summary`.
+    A row without a category gets the `categorizer`'s, else the fallback."""
     rows = records(lines, options.delimiter)
     header = next(rows, None)
     if header is None or isinstance(header[1], csv.Error) or not any(header[1]):
@@ -179,20 +179,35 @@ def parsed_rows(
             summary.skipped += 1
             continue
         exported_id = _cell(cells, columns.expense_id).strip()
+        origin = category_origin(values, categorizer)
+        summary.count_category(origin.source)
         yield ParsedRow(
             line=line,
             expense=Expense(
                 expense_id=ids.next_id(values),
                 user_id=user_id,
                 amount=values.amount,
-                category=values.category,
+                category=origin.category,
                 description=values.description,
                 date=values.day,
                 created_at=created_at,
                 receipt_url=values.receipt_url,
+                category_origin=origin,
             ),
             exported_id=exported_id if _FOREIGN_ID.match(exported_id) else None,
         )
+
+
+def category_origin(values: RowValues, categorizer: Decides | None) -> CategoryOrigin:
+    """The row's category and where it came from: the file, else the person's rules or
+    learning, else the fallback."""
+    if values.category_from_file:
+        return CategoryOrigin(CategorySource.FILE, values.category)
+    if categorizer is not None:
+        decision = categorizer.decide(values.description, values.amount)
+        if decision is not None:
+            return decision.origin
+    return CategoryOrigin(CategorySource.FALLBACK, values.category)
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -228,19 +243,13 @@ def row_values(cells: list[str], columns: Columns, options: ImportOptions) -> Ro
             *exc.parts, " (give the file's date format with ", Field("date_format"), ")"
         ) from None
     category_text = _cell(cells, columns.category)
-    if category_text.strip():
-        category = parse_category(category_text)
-    elif options.category is not None:
-        category = options.category
-    else:
-        raise InvalidInput(
-            "category is empty: fill it in, or give a default with ", Field("category")
-        )
+    from_file = bool(category_text.strip())
+    category = parse_category(category_text) if from_file else options.category or UNCATEGORIZED
     # Banks put line breaks in memo fields; one line of text is what an expense keeps.
     description = parse_description(_LINE_BREAKS.sub(" ", _cell(cells, columns.description)))
     url_text = _cell(cells, columns.receipt_url).strip()
     receipt_url = parse_url(url_text) if url_text else None
-    return RowValues(day, amount, category, description, receipt_url)
+    return RowValues(day, amount, category, description, receipt_url, from_file)
 
 
 def _amount(text: str, decimal_comma: bool) -> Decimal:

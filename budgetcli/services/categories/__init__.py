@@ -1,0 +1,130 @@
+"""Categories for spending that arrives without one: the person's rules first, then what
+their own categorised history teaches, and abstaining rather than guessing.
+
+`Categorizer.decide` is what an import asks for each row without a category; `load`
+reads what it needs once (the rules, and two years of history), `on_first_use` only when
+the first row asks. The stages, each a module: `text` (payees and words of a
+description), `rules` (the person's rules), `learning` (the model), `history` (what
+teaches, read from storage), `review` (`budget categorize`), `evaluation` (how well
+learning does on the person's own history), `moves` (repeated corrections offered as a
+rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from budgetcli.models import CategoryOrigin, CategorySource, Rule, category_key
+from budgetcli.services.categories.history import (
+    UNCATEGORIZED,
+    expenses_between,
+    learning_window,
+    teaching_examples,
+)
+from budgetcli.services.categories.learning import Guess, Learner
+from budgetcli.services.categories.rules import RuleSet, rules_of
+from budgetcli.store import Store
+
+__all__ = [
+    "UNCATEGORIZED",
+    "Categorizer",
+    "Decides",
+    "Decision",
+    "LazyCategorizer",
+    "load",
+    "on_first_use",
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A category for an expense, and why: the rule that matched, or what learning saw."""
+
+    category: str
+    source: CategorySource
+    """RULE or LEARNED."""
+    confidence: float
+    """1 for a rule; learning's probability otherwise."""
+    rule: Rule | None = None
+    guess: Guess | None = None
+
+    @property
+    def origin(self) -> CategoryOrigin:
+        return CategoryOrigin(self.source, self.category, self.rule.name if self.rule else None)
+
+
+class Categorizer:
+    """The person's rules and what their history teaches, ready for many rows."""
+
+    def __init__(self, rules: RuleSet, learner: Learner) -> None:
+        self.rules = rules
+        self.learner = learner
+
+    def decide(
+        self, description: str, amount: Decimal, payee: str | None = None
+    ) -> Decision | None:
+        """The category of a row: the first rule that matches, else learning when it is
+        sure; None when neither speaks. `amount` is positive for money out."""
+        rule = self.rules.first_match(description, amount, payee)
+        if rule is not None:
+            return Decision(rule.category, CategorySource.RULE, 1.0, rule=rule)
+        guess = self.learner.decide(description, amount, payee)
+        if guess is not None:
+            return Decision(guess.category, CategorySource.LEARNED, guess.confidence, guess=guess)
+        return None
+
+    def suggestions(
+        self, description: str, amount: Decimal, payee: str | None = None, *, limit: int = 3
+    ) -> list[Decision]:
+        """The likeliest categories, best first: the matching rule's, then learning's
+        guesses (sure or not), each category once."""
+        found: list[Decision] = []
+        rule = self.rules.first_match(description, amount, payee)
+        if rule is not None:
+            found.append(Decision(rule.category, CategorySource.RULE, 1.0, rule=rule))
+        for guess in self.learner.guesses(description, amount, payee, limit=limit):
+            if all(category_key(d.category) != category_key(guess.category) for d in found):
+                found.append(
+                    Decision(guess.category, CategorySource.LEARNED, guess.confidence, guess=guess)
+                )
+        return found[:limit]
+
+
+def load(store: Store, user_id: str, *, today: date | None = None) -> Categorizer:
+    """The user's rules, and a learner taught their categorised expenses of the last
+    `history.LEARNING_MONTHS` months."""
+    rules = RuleSet(rules_of(store, user_id))
+    learner = Learner()
+    window = learning_window(today or date.today())
+    learner.learn_all(teaching_examples(expenses_between(store, user_id, *window)))
+    return Categorizer(rules, learner)
+
+
+class Decides(Protocol):
+    def decide(
+        self, description: str, amount: Decimal, payee: str | None = None
+    ) -> Decision | None: ...
+
+
+class LazyCategorizer:
+    """A Categorizer loaded when the first row asks: an import whose rows all have a
+    category reads no rules and no history."""
+
+    def __init__(self, load_now: Callable[[], Categorizer]) -> None:
+        self._load = load_now
+        self._loaded: Categorizer | None = None
+
+    def decide(
+        self, description: str, amount: Decimal, payee: str | None = None
+    ) -> Decision | None:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded.decide(description, amount, payee)
+
+
+def on_first_use(store: Store, user_id: str) -> LazyCategorizer:
+    return LazyCategorizer(lambda: load(store, user_id))
