@@ -246,6 +246,7 @@ def test_help_lists_the_panels_in_their_order(runner: CliRunner) -> None:
         "Expenses",
         "Budgets",
         "Import and export",
+        "Categories",
         "Reports",
         "Storage",
     ]

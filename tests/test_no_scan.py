@@ -37,6 +37,20 @@ def session() -> list[tuple[list[str], str | None]]:
         (["rm", "{expense_id}"], None),
         (["import", "-"], "date,amount,category\n2026-11-04,1.00,food\n"),
         (["export", "--format", "json"], None),
+        (["rules", "add", "tesco", "groceries"], None),
+        (["rules", "add", "pret", "coffee"], None),
+        (["rules", "move", "pret", "1"], None),
+        (["rules", "list"], None),
+        (["rules", "export"], None),
+        (
+            ["rules", "import", "-"],
+            '{"format": "budgetcli-rules", "version": 1, "rules": '
+            '[{"pattern": "shell", "category": "fuel"}]}',
+        ),
+        (["rules", "rm", "shell"], None),
+        (["import", "-"], "date,amount,description\n2026-11-05,1.00,TESCO 0412\n"),
+        (["categorize", "--yes"], None),
+        (["categorize", "--eval"], None),
         (["logout"], None),
     ]
 

@@ -5,7 +5,17 @@ from typing import Annotated
 import typer
 
 from budgetcli import __version__
-from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
+from budgetcli.cli import (
+    accounts,
+    alerts,
+    budgets,
+    categories,
+    expenses,
+    local,
+    reports,
+    tables,
+    transfer,
+)
 from budgetcli.cli.common import BudgetGroup
 from budgetcli.cli.lean_help import import_typer_help
 
@@ -46,7 +56,7 @@ def root(
 
 
 # --help lists the panels in the order their first command is registered.
-for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, local):
+for module in (accounts, expenses, budgets, alerts, transfer, categories, reports, tables, local):
     module.register(app)
 
 

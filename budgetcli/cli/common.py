@@ -69,6 +69,7 @@ class Panel(StrEnum):
     EXPENSES = "Expenses"
     BUDGETS = "Budgets"
     TRANSFER = "Import and export"
+    CATEGORIES = "Categories"
     REPORTS = "Reports"
     STORAGE = "Storage"
 

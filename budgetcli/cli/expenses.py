@@ -2,7 +2,7 @@
 
 from datetime import date
 from itertools import islice
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,10 @@ from budgetcli.cli.common import (
 )
 from budgetcli.output import OutputFormat
 from budgetcli.output.expenses import emit_expense, emit_expenses
+
+if TYPE_CHECKING:
+    from budgetcli.models import Expense
+    from budgetcli.store import Store
 
 DateOption = Annotated[
     str | None,
@@ -113,7 +117,31 @@ def edit(
         receipt_url=parsing.parse_url(receipt_url) if receipt_url is not None else None,
     )
     store = open_store()
-    emit_expense(fmt, edit_expense(store, current_user(store).user_id, target, changes))
+    user_id = current_user(store).user_id
+    edited = edit_expense(store, user_id, target, changes)
+    emit_expense(fmt, edited)
+    if changes.category is not None:
+        _offer_a_rule(store, user_id, edited)
+
+
+def _offer_a_rule(store: "Store", user_id: str, edited: "Expense") -> None:
+    """A person who keeps moving one payee's imports to a category is offered a rule."""
+    import shlex
+
+    from budgetcli.errors import StorageError
+    from budgetcli.services.categories.moves import count_move
+
+    try:
+        offer = count_move(store, user_id, edited)
+    except StorageError as exc:
+        output.note(f"warning: the edit is saved, but counting it as a correction failed: {exc}")
+        return
+    if offer is not None:
+        rule = f"{shlex.quote(offer.payee)} {shlex.quote(offer.category)} --payee"
+        output.note(
+            f"you moved {offer.moves} {offer.payee!r} expenses to {offer.category}: "
+            f"add a rule with `budget rules add {rule}`"
+        )
 
 
 def remove(

@@ -11,7 +11,7 @@ from typing import Any
 
 from budgetcli.dates import DateRange, Period, utc_now_iso
 from budgetcli.errors import Conflict, Field, InvalidInput, NotFound
-from budgetcli.models import Expense, category_key
+from budgetcli.models import CategoryOrigin, CategorySource, Expense, category_key
 from budgetcli.money import ZERO
 from budgetcli.store import Store, TransactionCancelled
 from budgetcli.tables import expenses as table
@@ -64,6 +64,10 @@ class Changes:
             "date": self.on.isoformat() if self.on else None,
             "receipt_url": self.receipt_url,
         }
+        if self.category is not None:
+            # A category a person sets is theirs: never proposed over, and it teaches.
+            origin = CategoryOrigin(CategorySource.PERSON, self.category)
+            changes[table.ORIGIN] = table.origin_attribute(origin)
         return {name: value for name, value in changes.items() if value is not None}
 
 

@@ -12,21 +12,21 @@ rule).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from budgetcli.models import CategoryOrigin, CategorySource, Rule, category_key
+from budgetcli.models import CategoryOrigin, CategorySource, Expense, Rule, category_key
 from budgetcli.services.categories.history import (
     UNCATEGORIZED,
-    expenses_between,
-    learning_window,
+    learning_history,
     teaching_examples,
 )
 from budgetcli.services.categories.learning import Guess, Learner
 from budgetcli.services.categories.rules import RuleSet, rules_of
+from budgetcli.services.categories.text import payee_of
 from budgetcli.store import Store
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "LazyCategorizer",
     "load",
     "on_first_use",
+    "taught",
 ]
 
 
@@ -69,6 +70,7 @@ class Categorizer:
     ) -> Decision | None:
         """The category of a row: the first rule that matches, else learning when it is
         sure; None when neither speaks. `amount` is positive for money out."""
+        payee = payee if payee is not None else payee_of(description)
         rule = self.rules.first_match(description, amount, payee)
         if rule is not None:
             return Decision(rule.category, CategorySource.RULE, 1.0, rule=rule)
@@ -96,11 +98,16 @@ class Categorizer:
 
 def load(store: Store, user_id: str, *, today: date | None = None) -> Categorizer:
     """The user's rules, and a learner taught their categorised expenses of the last
-    `history.LEARNING_MONTHS` months."""
+    two years (see `history.learning_history`)."""
+    return taught(store, user_id, learning_history(store, user_id, today or date.today()))
+
+
+def taught(store: Store, user_id: str, expenses: Iterable[Expense]) -> Categorizer:
+    """The user's rules, and a learner taught those of `expenses` (oldest first) a
+    person categorised."""
     rules = RuleSet(rules_of(store, user_id))
     learner = Learner()
-    window = learning_window(today or date.today())
-    learner.learn_all(teaching_examples(expenses_between(store, user_id, *window)))
+    learner.learn_all(teaching_examples(expenses))
     return Categorizer(rules, learner)
 
 

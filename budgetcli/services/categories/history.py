@@ -10,9 +10,9 @@ the fallback category every row of the file was given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 from budgetcli.dates import add_months
 from budgetcli.models import CategorySource, Expense, category_key
@@ -22,10 +22,16 @@ from budgetcli.tables import expenses as table
 
 TEACHING_SOURCES = frozenset({CategorySource.PERSON, CategorySource.FILE, CategorySource.CONFIRMED})
 LEARNING_MONTHS = 24
-"""How far back learning reads: two years of habits, whatever the history's length."""
+"""How far back learning reads: two years of habits, whatever the history's length..."""
+RECENT_MONTHS = 12
+ENOUGH_RECENT = 5_000
+"""...or one year, when that year holds this many expenses a person categorised: a busy
+account's year teaches what its two would (each payee's latest sightings count, and
+every payee of the year is in it), in half the reading."""
 UNCATEGORIZED = "uncategorized"
 """The category of an imported row that nothing else categorised."""
-_YEARS_IN_PARALLEL = 4
+_MONTHS_A_QUERY = 3
+_QUERIES_AT_ONCE = 4
 
 
 def teaches(expense: Expense) -> bool:
@@ -57,23 +63,43 @@ def learning_window(today: date) -> tuple[date, date]:
     return add_months(today, -LEARNING_MONTHS), date(today.year + 1, 12, 31)
 
 
-def expenses_between(store: Store, user_id: str, first: date, last: date) -> list[Expense]:
-    """The user's expenses from `first` to `last`, oldest first: a Query per year, a few at
-    once (a long history reads faster in yearly slices; see services.reports)."""
-    years = []
+def expenses_between(store: Store, user_id: str, first: date, last: date) -> Iterator[Expense]:
+    """The user's expenses from `first` to `last`, oldest first, as they arrive: a Query
+    per quarter, a few at once and ahead of the reader (who learns from one quarter while
+    the next ones are read)."""
+    quarters = []
     start = first
     while start <= last:
-        end = min(date(start.year, 12, 31), last)
-        years.append((start, end))
-        start = date(start.year + 1, 1, 1)
+        following = add_months(start.replace(day=1), _MONTHS_A_QUERY)
+        quarters.append((start, min(following - timedelta(days=1), last)))
+        start = following
 
     def read(span: tuple[date, date]) -> list[Expense]:
         return list(table.for_categories(store, user_id, *span))
 
-    if len(years) == 1:
-        return read(years[0])
-    with ThreadPoolExecutor(min(_YEARS_IN_PARALLEL, len(years)), "categories") as pool:
-        return [expense for year in pool.map(read, years) for expense in year]
+    if len(quarters) == 1:
+        yield from read(quarters[0])
+        return
+    with ThreadPoolExecutor(min(_QUERIES_AT_ONCE, len(quarters)), "categories") as pool:
+        for quarter in pool.map(read, quarters):
+            yield from quarter
+
+
+def learning_history(store: Store, user_id: str, today: date) -> Iterator[Expense]:
+    """What learning reads (see `learning_window`, `ENOUGH_RECENT`), oldest first."""
+    first, last = learning_window(today)
+    middle = add_months(today, -RECENT_MONTHS)
+    recent = list(expenses_between(store, user_id, middle, last))
+    if sum(1 for expense in recent if teaches(expense)) < ENOUGH_RECENT:
+        yield from expenses_between(store, user_id, first, middle - timedelta(days=1))
+    yield from recent
+
+
+def enough_to_learn(expenses: Sequence[Expense], today: date) -> Sequence[Expense]:
+    """Of the expenses of the learning window (oldest first), those learning reads."""
+    middle = add_months(today, -RECENT_MONTHS)
+    recent = [expense for expense in expenses if expense.date >= middle]
+    return recent if sum(1 for e in recent if teaches(e)) >= ENOUGH_RECENT else expenses
 
 
 def teaching_examples(expenses: Iterable[Expense]) -> Iterator[Example]:
