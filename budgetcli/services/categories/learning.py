@@ -26,7 +26,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from budgetcli.models import category_key
-from budgetcli.services.categories.text import payee_of, words_of
+from budgetcli.services.categories.text import payee_and_words, payee_of, words_of
 
 THRESHOLD = 0.7
 """Least probability of the top category to decide, when the payee was seen before."""
@@ -99,23 +99,29 @@ class Learner:
     def __init__(self) -> None:
         self.learned = 0
         self._names: dict[str, str] = {}  # category key -> the spelling last taught
+        self._keys: dict[str, str] = {}  # category as written -> its key
         self._examples_in: dict[str, int] = {}
         self._features_in: dict[str, int] = {}
         self._feature_counts: dict[str, dict[str, int]] = {}
-        self._counted: set[tuple[str, str, str]] = set()
+        self._counted: dict[tuple[str, str], set[str]] = {}  # (payee, key) -> features
         self._sightings: dict[str, deque[tuple[str, float, Example]]] = {}
         self._by_word: dict[tuple[str, str], deque[Example]] = {}
         self._frozen: _Model | None = None
 
+    def _key(self, category: str) -> str:
+        key = self._keys.get(category)
+        if key is None:
+            key = self._keys[category] = category_key(category)
+        return key
+
     def learn(self, example: Example) -> None:
-        key = category_key(example.category)
+        key = self._key(example.category)
         if not key:
             return
         self._frozen = None
         self.learned += 1
         self._names[key] = example.category
-        payee = payee_of(example.description)
-        words = words_of(example.description)
+        payee, words = payee_and_words(example.description)
         if payee:
             sightings = self._sightings.get(payee)
             if sightings is None:
@@ -124,20 +130,19 @@ class Learner:
         # The words model speaks for payees never seen: what it learns is how many
         # payees of a category had a word, not how often one favourite was visited.
         who = payee or " ".join(sorted(words))
-        if (who, key, "") not in self._counted:
-            self._counted.add((who, key, ""))
+        counted = self._counted.get((who, key))
+        if counted is None:
+            counted = self._counted[(who, key)] = set()
             self._examples_in[key] = self._examples_in.get(key, 0) + 1
-        new = 0
-        for feature in (*words, *_amount_features(example.amount)):
-            if (who, key, feature) in self._counted:
-                continue
-            self._counted.add((who, key, feature))
-            counts = self._feature_counts.get(feature)
-            if counts is None:
-                counts = self._feature_counts[feature] = {}
-            counts[key] = counts.get(key, 0) + 1
-            new += 1
-        self._features_in[key] = self._features_in.get(key, 0) + new
+        new = words.union(_amount_features(example.amount)).difference(counted)
+        if new:
+            counted |= new
+            for feature in new:
+                counts = self._feature_counts.get(feature)
+                if counts is None:
+                    counts = self._feature_counts[feature] = {}
+                counts[key] = counts.get(key, 0) + 1
+            self._features_in[key] = self._features_in.get(key, 0) + len(new)
         for word in words:
             shown = self._by_word.get((word, key))
             if shown is None:
@@ -184,8 +189,10 @@ class Learner:
         return False
 
     def _scored(self, description: str, amount: Decimal, payee: str | None) -> _Scored:
-        payee = payee if payee is not None else payee_of(description)
-        words = words_of(description)
+        if payee is None:
+            payee, words = payee_and_words(description)
+        else:
+            words = words_of(description)
         if not self._examples_in:
             return _Scored([], payee, words, None)
         model = self._frozen or self._freeze()

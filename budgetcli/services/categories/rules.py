@@ -130,33 +130,39 @@ class RuleSet:
             )
             for rule in self.rules
         ]
-        self._uses_payee = any(c.on_payee for c in self._compiled)
+        # By what they read and how, each rule with its place in the order: one
+        # comprehension per kind tries them all much faster than a loop over rules.
+        self._description_needles = self._numbered(on_payee=False, regex=False)
+        self._description_regexes = self._numbered(on_payee=False, regex=True)
+        self._payee_needles = self._numbered(on_payee=True, regex=False)
+        self._payee_regexes = self._numbered(on_payee=True, regex=True)
+        self._uses_payee = bool(self._payee_needles or self._payee_regexes)
         # Which rules' text matches a description: statements repeat their descriptions.
         self._text_matches: dict[tuple[str, str | None], tuple[_Compiled, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.rules)
 
+    def _numbered(self, *, on_payee: bool, regex: bool) -> list[tuple[int, Any]]:
+        return [
+            (number, compiled.regex if regex else compiled.needle)
+            for number, compiled in enumerate(self._compiled)
+            if compiled.on_payee is on_payee and (compiled.regex is not None) is regex
+        ]
+
     def _matching_text(self, description: str, payee: str | None) -> tuple[_Compiled, ...]:
         key = (description, payee)
         found = self._text_matches.get(key)
         if found is None:
             text = folded(description)
-            payee_text = folded(payee) if payee is not None else None
-            if self._uses_payee and payee_text is None:
-                payee_text = payee_of(description)
-            matched = []
-            for compiled in self._compiled:
-                if compiled.on_payee:
-                    haystack, original = payee_text or "", payee_text or ""
-                else:
-                    haystack, original = text, description
-                if compiled.needle is not None:
-                    if compiled.needle in haystack:
-                        matched.append(compiled)
-                elif compiled.regex is not None and compiled.regex.search(original):
-                    matched.append(compiled)
-            found = tuple(matched)
+            numbers = [n for n, needle in self._description_needles if needle in text]
+            numbers += [n for n, regex in self._description_regexes if regex.search(description)]
+            if self._uses_payee:
+                payee_text = folded(payee) if payee is not None else payee_of(description)
+                numbers += [n for n, needle in self._payee_needles if needle in payee_text]
+                numbers += [n for n, regex in self._payee_regexes if regex.search(payee_text)]
+            numbers.sort()
+            found = tuple(self._compiled[n] for n in numbers)
             if len(self._text_matches) < 100_000:
                 self._text_matches[key] = found
         return found

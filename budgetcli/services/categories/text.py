@@ -14,6 +14,9 @@ import unicodedata
 
 # Runs of letters and digits: punctuation, spaces and symbols separate words.
 _RUNS = re.compile(r"[^\W_]+")
+# Card statements pad the merchant's name to a fixed width before the town and country
+# (`DELIVEROO.CO.UK        LONDON        LND`): a gap of spaces ends a field.
+_FIELD_GAP = re.compile(r"\s{2,}")
 
 # Words banks put around the payee: how it was paid, not who was paid.
 BOILERPLATE = frozenset(
@@ -40,6 +43,8 @@ PAYEE_WORDS = 2
 
 def folded(text: str) -> str:
     """Compared in any case, and in one Unicode form."""
+    if text.isascii():  # most statements: the same, several times faster
+        return text.lower()
     return unicodedata.normalize("NFC", text).casefold()
 
 
@@ -50,9 +55,19 @@ def _significant(run: str) -> bool:
 
 def payee_of(description: str) -> str:
     """The payee a description names, normalised: the first words before any number
-    (store numbers, dates, card numbers, references), without the bank's boilerplate.
-    "" when it names none."""
-    text = folded(description)
+    (store numbers, dates, card numbers, references) or gap of spaces, without the bank's
+    boilerplate. "" when it names none."""
+    return _payee_in_folded(folded(description))
+
+
+def _payee_in_folded(text: str) -> str:
+    for field in _FIELD_GAP.split(text.strip()):
+        if payee := _payee_in(field):
+            return payee
+    return ""
+
+
+def _payee_in(text: str) -> str:
     if "*" in text:
         before, _, after = text.partition("*")
         named = [run for run in _RUNS.findall(before) if _significant(run)]
@@ -73,6 +88,14 @@ def payee_of(description: str) -> str:
 def words_of(description: str) -> frozenset[str]:
     """Every word of two letters or more in the description, in any case (numbers and
     references left out): what learning reads beyond the payee."""
-    return frozenset(
-        run for run in _RUNS.findall(folded(description)) if len(run) >= 2 and run.isalpha()
-    )
+    return _words_in_folded(folded(description))
+
+
+def _words_in_folded(text: str) -> frozenset[str]:
+    return frozenset(run for run in _RUNS.findall(text) if len(run) >= 2 and run.isalpha())
+
+
+def payee_and_words(description: str) -> tuple[str, frozenset[str]]:
+    """`payee_of` and `words_of` at once, folding the description once."""
+    text = folded(description)
+    return _payee_in_folded(text), _words_in_folded(text)
