@@ -143,11 +143,12 @@ class Learner:
                     counts = self._feature_counts[feature] = {}
                 counts[key] = counts.get(key, 0) + 1
             self._features_in[key] = self._features_in.get(key, 0) + len(new)
-        for word in words:
-            shown = self._by_word.get((word, key))
-            if shown is None:
-                shown = self._by_word[(word, key)] = deque(maxlen=EXAMPLES_SHOWN)
-            shown.append(example)
+            # What the words model shows for a word: an expense of each payee it counted.
+            for word in words & new:
+                shown = self._by_word.get((word, key))
+                if shown is None:
+                    shown = self._by_word[(word, key)] = deque(maxlen=EXAMPLES_SHOWN)
+                shown.append(example)
 
     def learn_all(self, examples: Iterable[Example]) -> None:
         for example in examples:
