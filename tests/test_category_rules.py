@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from budgetcli.errors import InvalidInput
+from budgetcli.errors import InvalidInput, StorageError
 from budgetcli.models import (
     CategoryOrigin,
     CategorySource,
@@ -19,7 +21,7 @@ from budgetcli.models import (
     Rule,
     RuleField,
 )
-from budgetcli.services.categories import Categorizer, Decides, LazyCategorizer
+from budgetcli.services.categories import BackgroundCategorizer, Categorizer, Decides
 from budgetcli.services.categories.evaluation import replay
 from budgetcli.services.categories.history import awaits_category, teaches
 from budgetcli.services.categories.learning import Basis, Example, Learner
@@ -30,6 +32,7 @@ from budgetcli.services.categories.rules import (
     rules_from_document,
 )
 from budgetcli.services.categories.text import payee_of, words_of
+from budgetcli.services.imports.categorising import categorised
 from budgetcli.services.imports.model import ImportOptions, ImportSummary
 from budgetcli.services.imports.rows import parsed_rows
 
@@ -286,6 +289,37 @@ def test_habits_change_and_the_latest_sightings_count() -> None:
     assert guess is not None and guess.category == "subscriptions"
 
 
+def test_learning_newest_first_learns_what_oldest_first_does() -> None:
+    history = [
+        *(example(n, f"NETFLIX.COM {n}", "10.99", "entertainment") for n in range(40)),
+        *(example(50 + n, f"NETFLIX.COM {n}", "10.99", "Subscriptions") for n in range(20)),
+        *(example(100 + n, f"AMAZON.CO.UK*R{n}", "9.99", "books") for n in range(5)),
+        *(example(110 + n, f"AMAZON.CO.UK*R{n}", "420.00", "electronics") for n in range(5)),
+        *(
+            example(120 + n, f"{name} KITCHEN 04{n:02d}", "30.00", "eating out")
+            for n, name in enumerate(["GOLDEN", "LITTLE", "RUSTIC", "ROYAL"])
+        ),
+        example(130, "TESCO STORES 2341", "23.00", "groceries"),
+    ]
+    oldest_first = taught(*history)
+    newest_first = Learner()
+    newest_first.learn_all(reversed(history), newest_first=True)
+    for description, amount in [
+        ("NETFLIX.COM 7", "10.99"),
+        ("AMAZON.CO.UK*X", "8.00"),
+        ("AMAZON.CO.UK*X", "399.00"),
+        ("CEDAR KITCHEN 0001", "28.00"),
+        ("TESCO STORES 0412", "30.00"),
+    ]:
+        old = oldest_first.guesses(description, Decimal(amount))
+        new = newest_first.guesses(description, Decimal(amount))
+        assert [(g.category, round(g.confidence, 9), g.basis, g.seen) for g in old] == [
+            (g.category, round(g.confidence, 9), g.basis, g.seen) for g in new
+        ], description
+        if old[0].basis is Basis.PAYEE:
+            assert old[0].examples == new[0].examples
+
+
 def test_nothing_learned_means_no_guess() -> None:
     assert Learner().decide("TESCO", Decimal(1)) is None
     assert Learner().guesses("TESCO", Decimal(1)) == []
@@ -355,7 +389,9 @@ def import_rows(
 ) -> tuple[list[Expense], ImportSummary]:
     summary = ImportSummary()
     lines = text.splitlines(keepends=True)
-    rows = parsed_rows(lines, "owner", ImportOptions(**options), summary, categorizer)
+    rows = categorised(
+        parsed_rows(lines, "owner", ImportOptions(**options), summary), summary, categorizer
+    )
     return [row.expense for row in rows], summary
 
 
@@ -413,11 +449,48 @@ def test_the_categorizer_is_loaded_when_a_row_first_needs_it() -> None:
         loads.append(1)
         return Categorizer(RuleSet([new_rule("pret", "coffee")]), Learner())
 
-    lazy = LazyCategorizer(load)
+    lazy = BackgroundCategorizer(load)
     import_rows("date,amount,category\n2026-01-01,1.00,food\n", lazy)
     assert loads == []
-    expenses, _ = import_rows(STATEMENT, lazy)
+    expenses, summary = import_rows(STATEMENT, lazy)
     assert loads == [1] and expenses[0].category == "coffee"
+    assert (summary.category_rule, summary.category_fallback, summary.category_file) == (1, 2, 1)
+
+
+def test_rows_are_read_ahead_while_the_categorizer_loads() -> None:
+    loaded = threading.Event()
+    read: list[int] = []
+
+    def load() -> Categorizer:
+        loaded.wait(10)
+        return Categorizer(RuleSet([new_rule("shop", "groceries")]), Learner())
+
+    def statement() -> Iterator[str]:
+        yield "date,amount,description\n"
+        for n in range(1, 11):
+            read.append(n)
+            if n == 10:
+                loaded.set()
+            yield f"2026-01-{n:02d},{n}.00,SHOP {n}\n"
+
+    summary = ImportSummary()
+    rows = categorised(
+        parsed_rows(statement(), "owner", ImportOptions(), summary),
+        summary,
+        BackgroundCategorizer(load),
+    )
+    first = next(rows)
+    assert first.expense.category == "groceries" and read == list(range(1, 11))
+    assert [row.expense.category for row in rows] == ["groceries"] * 9
+    assert summary.category_rule == 10
+
+
+def test_a_categorizer_that_fails_to_load_fails_the_import() -> None:
+    def load() -> Categorizer:
+        raise StorageError("the engine went away")
+
+    with pytest.raises(StorageError, match="went away"):
+        import_rows(STATEMENT, BackgroundCategorizer(load))
 
 
 # --- provenance ------------------------------------------------------------------------------

@@ -300,7 +300,8 @@ def test_bad_rows_are_reported_by_line_and_the_rest_parsed() -> None:
         (8, "no category", "uncategorized"),
         (10, "fine", "food"),
     ]
-    assert (summary.category_file, summary.category_fallback) == (2, 1)
+    origins = [r.expense.category_origin for r in rows]
+    assert [origin and str(origin.source) for origin in origins] == ["file", "fallback", "file"]
 
 
 # --- where each field is ----------------------------------------------------------------

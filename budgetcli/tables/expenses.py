@@ -233,11 +233,18 @@ def amounts(
 _CATEGORISING = ("expense_id", "amount", "category", "description", "date", ORIGIN)
 
 
-def for_categories(store: Store, user_id: str, first: date, last: date) -> Iterator[Expense]:
-    """One user's expenses dated `first`..`last`, oldest first, with only what
+def for_categories(
+    store: Store, user_id: str, first: date, last: date, *, newest_first: bool = False
+) -> Iterator[Expense]:
+    """One user's expenses dated `first`..`last`, oldest (or newest) first, with only what
     categorising needs (no receipt, no created_at)."""
     for item in query(
-        store, user_id, first=first, last=last, projection=_CATEGORISING, newest_first=False
+        store,
+        user_id,
+        first=first,
+        last=last,
+        projection=_CATEGORISING,
+        newest_first=newest_first,
     ):
         yield from_item(item, user_id)
 

@@ -2,8 +2,8 @@
 their own categorised history teaches, and abstaining rather than guessing.
 
 `Categorizer.decide` is what an import asks for each row without a category; `load`
-reads what it needs once (the rules, and two years of history), `on_first_use` only when
-the first row asks. The stages, each a module: `text` (payees and words of a
+reads what it needs once (the rules, and two years of history); `on_first_use` in
+another thread, when the first row asks. The stages, each a module: `text` (payees and words of a
 description), `rules` (the person's rules), `learning` (the model), `history` (what
 teaches, read from storage), `review` (`budget categorize`), `evaluation` (how well
 learning does on the person's own history), `moves` (repeated corrections offered as a
@@ -12,19 +12,17 @@ rule).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from budgetcli.models import CategoryOrigin, CategorySource, Expense, Rule, category_key
-from budgetcli.services.categories.history import (
-    UNCATEGORIZED,
-    learning_history,
-    teaching_examples,
-)
-from budgetcli.services.categories.learning import Guess, Learner
+from budgetcli.models import CategoryOrigin, CategorySource, Rule, category_key
+from budgetcli.services.categories.history import UNCATEGORIZED, learning_history
+from budgetcli.services.categories.learning import Example, Guess, Learner
 from budgetcli.services.categories.rules import RuleSet, rules_of
 from budgetcli.services.categories.text import payee_of
 from budgetcli.store import Store
@@ -34,7 +32,7 @@ __all__ = [
     "Categorizer",
     "Decides",
     "Decision",
-    "LazyCategorizer",
+    "BackgroundCategorizer",
     "load",
     "on_first_use",
     "taught",
@@ -99,16 +97,19 @@ class Categorizer:
 def load(store: Store, user_id: str, *, today: date | None = None) -> Categorizer:
     """The user's rules, and a learner taught their categorised expenses of the last
     two years (see `history.learning_history`)."""
-    return taught(store, user_id, learning_history(store, user_id, today or date.today()))
+    with ThreadPoolExecutor(1, "rules") as pool:
+        rules = pool.submit(rules_of, store, user_id)  # read while history is
+        history = learning_history(store, user_id, today or date.today())
+        learner = Learner()
+        learner.learn_all(history, newest_first=True)
+        return Categorizer(RuleSet(rules.result()), learner)
 
 
-def taught(store: Store, user_id: str, expenses: Iterable[Expense]) -> Categorizer:
-    """The user's rules, and a learner taught those of `expenses` (oldest first) a
-    person categorised."""
-    rules = RuleSet(rules_of(store, user_id))
+def taught(store: Store, user_id: str, newest_first: Iterable[Example]) -> Categorizer:
+    """The user's rules, and a learner taught `newest_first`."""
     learner = Learner()
-    learner.learn_all(teaching_examples(expenses))
-    return Categorizer(rules, learner)
+    learner.learn_all(newest_first, newest_first=True)
+    return Categorizer(RuleSet(rules_of(store, user_id)), learner)
 
 
 class Decides(Protocol):
@@ -117,21 +118,43 @@ class Decides(Protocol):
     ) -> Decision | None: ...
 
 
-class LazyCategorizer:
-    """A Categorizer loaded when the first row asks: an import whose rows all have a
-    category reads no rules and no history."""
+class BackgroundCategorizer:
+    """A Categorizer loaded in another thread from `start` (the first row that needs
+    one; an import whose rows all have a category reads no rules and no history), while
+    the caller goes on; `decide` waits for it."""
 
     def __init__(self, load_now: Callable[[], Categorizer]) -> None:
         self._load = load_now
+        self._thread: threading.Thread | None = None
         self._loaded: Categorizer | None = None
+        self._failed: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="categories", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._loaded = self._load()
+        except BaseException as exc:  # raised again in the thread that asks
+            self._failed = exc
+
+    @property
+    def loading(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def decide(
         self, description: str, amount: Decimal, payee: str | None = None
     ) -> Decision | None:
-        if self._loaded is None:
-            self._loaded = self._load()
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        assert self._loaded is not None
         return self._loaded.decide(description, amount, payee)
 
 
-def on_first_use(store: Store, user_id: str) -> LazyCategorizer:
-    return LazyCategorizer(lambda: load(store, user_id))
+def on_first_use(store: Store, user_id: str) -> BackgroundCategorizer:
+    return BackgroundCategorizer(lambda: load(store, user_id))

@@ -63,19 +63,23 @@ def learning_window(today: date) -> tuple[date, date]:
     return add_months(today, -LEARNING_MONTHS), date(today.year + 1, 12, 31)
 
 
-def expenses_between(store: Store, user_id: str, first: date, last: date) -> Iterator[Expense]:
-    """The user's expenses from `first` to `last`, oldest first, as they arrive: a Query
-    per quarter, a few at once and ahead of the reader (who learns from one quarter while
-    the next ones are read)."""
+def expenses_between(
+    store: Store, user_id: str, first: date, last: date, *, newest_first: bool = False
+) -> Iterator[Expense]:
+    """The user's expenses from `first` to `last`, oldest (or newest) first, as they
+    arrive: a Query per quarter, a few at once and ahead of the reader (who learns from
+    one quarter while the next ones are read)."""
     quarters = []
     start = first
     while start <= last:
         following = add_months(start.replace(day=1), _MONTHS_A_QUERY)
         quarters.append((start, min(following - timedelta(days=1), last)))
         start = following
+    if newest_first:
+        quarters.reverse()
 
     def read(span: tuple[date, date]) -> list[Expense]:
-        return list(table.for_categories(store, user_id, *span))
+        return list(table.for_categories(store, user_id, *span, newest_first=newest_first))
 
     if len(quarters) == 1:
         yield from read(quarters[0])
@@ -85,21 +89,30 @@ def expenses_between(store: Store, user_id: str, first: date, last: date) -> Ite
             yield from quarter
 
 
-def learning_history(store: Store, user_id: str, today: date) -> Iterator[Expense]:
-    """What learning reads (see `learning_window`, `ENOUGH_RECENT`), oldest first."""
+def learning_history(store: Store, user_id: str, today: date) -> Iterator[Example]:
+    """What learning reads (see `learning_window`, `ENOUGH_RECENT`), newest first, as it
+    arrives: the last year, then the year before unless the last held enough."""
     first, last = learning_window(today)
     middle = add_months(today, -RECENT_MONTHS)
-    recent = list(expenses_between(store, user_id, middle, last))
-    if sum(1 for expense in recent if teaches(expense)) < ENOUGH_RECENT:
-        yield from expenses_between(store, user_id, first, middle - timedelta(days=1))
-    yield from recent
+    recent = 0
+    for expense in expenses_between(store, user_id, middle, last, newest_first=True):
+        if teaches(expense):
+            recent += 1
+            yield example_of(expense)
+    if recent < ENOUGH_RECENT:
+        older = expenses_between(
+            store, user_id, first, middle - timedelta(days=1), newest_first=True
+        )
+        yield from teaching_examples(older)
 
 
-def enough_to_learn(expenses: Sequence[Expense], today: date) -> Sequence[Expense]:
-    """Of the expenses of the learning window (oldest first), those learning reads."""
+def enough_to_learn(expenses: Sequence[Expense], today: date) -> list[Example]:
+    """What learning reads of the expenses of its window (given oldest first), newest
+    first, as `learning_history` reads them from storage."""
     middle = add_months(today, -RECENT_MONTHS)
-    recent = [expense for expense in expenses if expense.date >= middle]
-    return recent if sum(1 for e in recent if teaches(e)) >= ENOUGH_RECENT else expenses
+    newest_first = list(teaching_examples(reversed(expenses)))
+    recent = [example for example in newest_first if example.day >= middle]
+    return recent if len(recent) >= ENOUGH_RECENT else newest_first
 
 
 def teaching_examples(expenses: Iterable[Expense]) -> Iterator[Example]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from budgetcli.models import category_key
 from budgetcli.services.categories.text import payee_and_words, payee_of, words_of
@@ -48,6 +49,7 @@ TELLING_SHARE = 0.8
 this share of them in the category."""
 SMOOTHING = 0.5
 EXAMPLES_SHOWN = 3
+_T = TypeVar("_T")
 
 
 class Basis(StrEnum):
@@ -88,13 +90,23 @@ def _amount_features(amount: Decimal) -> tuple[str, ...]:
     return (*features, "$in") if amount < 0 else features
 
 
+def _remember(latest: deque[_T], item: _T, earlier: bool) -> None:
+    """Keep `item` among the `maxlen` latest: last when it is the newest, first when it
+    is older than every one kept (and only while there is room)."""
+    if not earlier:
+        latest.append(item)
+    elif latest.maxlen is None or len(latest) < latest.maxlen:
+        latest.appendleft(item)
+
+
 def _log_amount(amount: Decimal) -> float:
     size = abs(amount)
     return math.log(size) if size > 0 else 0.0
 
 
 class Learner:
-    """What a person's categorised expenses teach; `learn` one at a time, oldest first."""
+    """What a person's categorised expenses teach; `learn` one at a time, oldest first
+    (or all of them newest first, each `earlier` than those before)."""
 
     def __init__(self) -> None:
         self.learned = 0
@@ -114,19 +126,24 @@ class Learner:
             key = self._keys[category] = category_key(category)
         return key
 
-    def learn(self, example: Example) -> None:
+    def learn(self, example: Example, *, earlier: bool = False) -> None:
+        """Learn one more expense: the newest so far, or with `earlier` the oldest (so
+        that history can be learned from its newest end while older pages are read)."""
         key = self._key(example.category)
         if not key:
             return
         self._frozen = None
         self.learned += 1
-        self._names[key] = example.category
+        if earlier:
+            self._names.setdefault(key, example.category)
+        else:
+            self._names[key] = example.category
         payee, words = payee_and_words(example.description)
         if payee:
             sightings = self._sightings.get(payee)
             if sightings is None:
                 sightings = self._sightings[payee] = deque(maxlen=RECENT_SIGHTINGS)
-            sightings.append((key, _log_amount(example.amount), example))
+            _remember(sightings, (key, _log_amount(example.amount), example), earlier)
         # The words model speaks for payees never seen: what it learns is how many
         # payees of a category had a word, not how often one favourite was visited.
         who = payee or " ".join(sorted(words))
@@ -148,11 +165,11 @@ class Learner:
                 shown = self._by_word.get((word, key))
                 if shown is None:
                     shown = self._by_word[(word, key)] = deque(maxlen=EXAMPLES_SHOWN)
-                shown.append(example)
+                _remember(shown, example, earlier)
 
-    def learn_all(self, examples: Iterable[Example]) -> None:
+    def learn_all(self, examples: Iterable[Example], *, newest_first: bool = False) -> None:
         for example in examples:
-            self.learn(example)
+            self.learn(example, earlier=newest_first)
 
     def knows_payee(self, description: str, payee: str | None = None) -> bool:
         return (payee if payee is not None else payee_of(description)) in self._sightings
@@ -215,7 +232,9 @@ class Learner:
                 key: (weights.get(key, 0.0) + PRIOR_WEIGHT * probability) / total
                 for key, probability in prior.items()
             }
-        ranked = sorted(mixed.items(), key=lambda pair: pair[1], reverse=True)
+        # Ties (categories the evidence says nothing about) in name order, whatever
+        # the order they were learned in.
+        ranked = sorted(mixed.items(), key=lambda pair: (-pair[1], pair[0]))
         return _Scored(ranked, payee, words, sightings)
 
     def _examples_for(

@@ -14,6 +14,7 @@ from typing import IO
 
 from budgetcli.errors import BudgetError, ExitCode, StorageError
 from budgetcli.services import categories
+from budgetcli.services.imports.categorising import categorised
 from budgetcli.services.imports.model import FIELDS, ImportOptions, ImportSummary, RowError
 from budgetcli.services.imports.reading import Source, check_encoding
 from budgetcli.services.imports.rows import parsed_rows
@@ -87,11 +88,10 @@ def import_expenses(
                     pass
                 if check.rejected:
                     check.strict_failed = True
-                    check.category_file = check.category_fallback = 0
                     return check
                 spooling.seek(0)
                 lines = spooling
-            rows = parsed_rows(lines, user_id, options, summary, categorizer)
+            rows = categorised(parsed_rows(lines, user_id, options, summary), summary, categorizer)
             store_rows(store, user_id, rows, summary, on_progress)
     except KeyboardInterrupt:
         raise ImportStopped(summary, None) from None

@@ -29,7 +29,7 @@ from budgetcli.parsing import (
     parse_description,
     parse_url,
 )
-from budgetcli.services.categories import UNCATEGORIZED, Decides
+from budgetcli.services.categories import UNCATEGORIZED
 from budgetcli.services.imports.model import ImportOptions, ImportSummary
 from budgetcli.services.imports.reading import records
 
@@ -148,10 +148,9 @@ def parsed_rows(
     user_id: str,
     options: ImportOptions,
     summary: ImportSummary,
-    categorizer: Decides | None = None,
 ) -> Iterator[ParsedRow]:
     """Valid rows as expenses with their deterministic ids; bad rows go into `summary`.
-    A row without a category gets the `categorizer`'s, else the fallback."""
+    A row without a category has the fallback, for `categorising` to decide."""
     rows = records(lines, options.delimiter)
     header = next(rows, None)
     if header is None or isinstance(header[1], csv.Error) or not any(header[1]):
@@ -179,8 +178,7 @@ def parsed_rows(
             summary.skipped += 1
             continue
         exported_id = _cell(cells, columns.expense_id).strip()
-        origin = category_origin(values, categorizer)
-        summary.count_category(origin.source)
+        origin = category_origin(values)
         yield ParsedRow(
             line=line,
             expense=Expense(
@@ -198,15 +196,10 @@ def parsed_rows(
         )
 
 
-def category_origin(values: RowValues, categorizer: Decides | None) -> CategoryOrigin:
-    """The row's category and where it came from: the file, else the person's rules or
-    learning, else the fallback."""
+def category_origin(values: RowValues) -> CategoryOrigin:
+    """The row's category as parsed and where it came from: the file, or the fallback."""
     if values.category_from_file:
         return CategoryOrigin(CategorySource.FILE, values.category)
-    if categorizer is not None:
-        decision = categorizer.decide(values.description, values.amount)
-        if decision is not None:
-            return decision.origin
     return CategoryOrigin(CategorySource.FALLBACK, values.category)
 
 
