@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click.core import Command, Context
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from budgetcli import config, output
@@ -57,11 +58,26 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
         raise typer.Exit(ExitCode.ERROR) from None
 
 
+@contextmanager
+def _typed_text_shown() -> Iterator[None]:
+    """Usage errors quote what was typed; Typer escapes most control characters in it,
+    not bidi overrides, which would reorder the rest of the line."""
+    try:
+        yield
+    except UsageError as exc:
+        exc.message = output.visible(exc.message)
+        raise
+
+
 class BudgetCommand(TyperCommand):
     """A command whose errors are said with its own option names (see errors.Field)."""
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        with _typed_text_shown():
+            return super().parse_args(ctx, args)
 
 
 class Panel(StrEnum):
@@ -80,6 +96,16 @@ class BudgetGroup(TyperGroup):
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        with _typed_text_shown():
+            return super().parse_args(ctx, args)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        with _typed_text_shown():
+            return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: Context) -> list[str]:
         """Commands by panel, in Panel's order; Typer alone would put every group last."""

@@ -2,7 +2,9 @@
 
 Data goes to stdout; notes and errors go to stderr, one line each. Text that people
 typed or another client stored is shown literally: never read as Rich markup, and with
-its control characters made visible rather than sent to the terminal.
+its control characters made visible rather than sent to the terminal (`visible`), in
+tables, notes and errors alike. JSON escapes them as JSON does (the data is unchanged);
+CSV keeps them as they are, except on a terminal (as `ls` does).
 
 The modules beside this one render one kind of record each.
 """
@@ -10,13 +12,14 @@ The modules beside this one render one kind of record each.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TextIO
 
 from rich import box
 from rich.console import Console
@@ -30,15 +33,29 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls and DEL; and the bidi embeddings, overrides and isolates, which make
+# a terminal that does bidi show the rest of the line in another order (amounts read
+# backwards: "Trojan Source"). The marks people write with (LRM, RLM, ALM, ZWJ, ZWNJ)
+# change nothing beyond their neighbours and stay text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves as it is of the above: all but C0, which json.dumps escapes itself.
+_JSON_UNESCAPED_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with its control characters written out as \\xNN (\\u202e for a bidi
+    override), so that a terminal shows them instead of obeying them."""
+    return _CONTROL.sub(_escaped, text) if _CONTROL.search(text) else text
 
 
 def literal(value: object) -> Text:
     """`value` as text shown exactly as it is: no markup, control characters as \\xNN."""
-    text = str(value)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-    return Text(text)
+    return Text(visible(str(value)))
 
 
 def stdout_console() -> Console:
@@ -55,18 +72,26 @@ def _one_line(message: str) -> str:
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"error: {_one_line(message)}\n")
+    """One line on stderr; what it quotes of stored or typed text is shown, not obeyed."""
+    sys.stderr.write(f"error: {visible(_one_line(message))}\n")
     sys.stderr.flush()
 
 
 def note(message: str) -> None:
     """A one-line remark for people, on stderr so it never mixes with data."""
-    sys.stderr.write(f"{_one_line(message)}\n")
+    sys.stderr.write(f"{visible(_one_line(message))}\n")
     sys.stderr.flush()
 
 
+def json_text(document: Any) -> str:
+    """`document` as indented JSON whose every control character is escaped (\\u001b,
+    \\u009b, \\u202e): the same data to a parser, inert on a terminal."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _JSON_UNESCAPED_CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(document) + "\n")
 
 
 @dataclass(frozen=True)
@@ -83,11 +108,30 @@ class Column:
     overflow: str = "fold"
 
 
+def csv_rows(stream: TextIO) -> Callable[[Iterable[object]], None]:
+    """Writes one CSV row to `stream`, lines ending in "\\n". Cells are written as they
+    are, so that a file holds the data exactly; on a terminal their control characters
+    are shown instead."""
+    # With "\n" as its line end, csv leaves a cell holding a lone "\r" unquoted, and no
+    # reader can read the row back; with "\r\n" it quotes such cells.
+    row = io.StringIO()
+    writer = csv.writer(row, lineterminator="\r\n")
+    shown = visible if stream.isatty() else str
+
+    def write(cells: Iterable[object]) -> None:
+        writer.writerow(["" if cell is None else shown(str(cell)) for cell in cells])
+        stream.write(row.getvalue()[:-2] + "\n")
+        row.seek(0)
+        row.truncate()
+
+    return write
+
+
 def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow([column.key for column in columns])
+    write = csv_rows(sys.stdout)
+    write([column.key for column in columns])
     for row in rows:
-        writer.writerow(["" if row.get(c.key) is None else row[c.key] for c in columns])
+        write(["" if row.get(c.key) is None else row[c.key] for c in columns])
 
 
 def emit_table(

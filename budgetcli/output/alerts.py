@@ -84,5 +84,5 @@ def emit_raised(fmt: OutputFormat, alerts: Sequence[Alert]) -> None:
         line = literal(alert.message)
         line.stylize("bold red" if alert.level == Level.EXCEEDED else "yellow")
         if alert.delivery_method != "console":
-            line.append(f" ({alert.delivery_method}: {alert.delivery_status})")
+            line.append_text(literal(f" ({alert.delivery_method}: {alert.delivery_status})"))
         console.print(line, soft_wrap=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import textwrap
 from collections.abc import Iterable
 from typing import TextIO
@@ -82,12 +80,12 @@ def emit_expenses(fmt: OutputFormat, expenses: list[Expense]) -> None:
 
 def write_csv(stream: TextIO, expenses: Iterable[Expense]) -> int:
     """CSV with a header row, one row at a time; returns how many expenses were written."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(EXPENSE_FIELDS)
+    write = output.csv_rows(stream)
+    write(EXPENSE_FIELDS)
     count = 0
     for expense in expenses:
         record = expense_record(expense)
-        writer.writerow([record.get(name, "") for name in EXPENSE_FIELDS])
+        write([record.get(name, "") for name in EXPENSE_FIELDS])
         count += 1
     return count
 
@@ -97,7 +95,7 @@ def write_json(stream: TextIO, expenses: Iterable[Expense]) -> int:
     count = 0
     for expense in expenses:
         stream.write("[\n" if count == 0 else ",\n")
-        document = json.dumps(expense_record(expense), indent=2, ensure_ascii=False)
+        document = output.json_text(expense_record(expense))
         stream.write(textwrap.indent(document, "  "))
         count += 1
     stream.write("[]\n" if count == 0 else "\n]\n")
