@@ -21,6 +21,7 @@ from budgetcli.errors import ExitCode
 from budgetcli.models import User
 from budgetcli.store import Store
 from budgetcli.tables.budgets import budget_id_for
+from budgetcli.tables.users import UNKNOWN_LOGINS
 from tests.helpers import PASSWORD, log_in, table_items
 from tests.seed_client import DynamoDBClient
 
@@ -109,6 +110,17 @@ def test_a_wrong_password_for_a_web_app_user_is_refused_like_any_other(
     unknown = login(runner, "nobody-at-all")
     assert wrong.exit_code == unknown.exit_code == ExitCode.AUTH
     assert wrong.stderr == unknown.stderr == "error: wrong username or password\n"
+
+
+def test_the_count_of_unknown_logins_is_on_none_of_the_web_apps_indexes(
+    store: Store, web: DynamoDBClient, runner: CliRunner
+) -> None:
+    assert login(runner, "nobody-at-all").exit_code == ExitCode.AUTH
+    (counter,) = [i for i in table_items(store, "users") if i["user_id"] == UNKNOWN_LOGINS]
+    # GSIs hold only items with their key attribute: no username, no email, no index.
+    assert "username" not in counter and "email" not in counter
+    assert web.get_user_by_username(UNKNOWN_LOGINS) is None
+    assert web.get_user_by_username("nobody-at-all") is None
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,12 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from budgetcli import retry
 from budgetcli.errors import AuthError, Conflict, InvalidInput, NotFound, StorageError
 from budgetcli.models import User
+from budgetcli.services import passwords
 from budgetcli.store import Store, TransactionCancelled
 from budgetcli.tables import users
 from budgetcli.tables.users import Taken
@@ -29,8 +31,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$", re.ASCII)
 _TRANSACTION_ATTEMPTS = 6
 WRONG_CREDENTIALS = "wrong username or password"
-# Checked when the username is unknown, so both failures cost one hash check.
-_DUMMY_HASH: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,9 @@ class NewAccount:
 
 def register(store: Store, account: NewAccount, password: str) -> User:
     """Create an account; a taken username or email (in any case) is a Conflict."""
-    from werkzeug.security import generate_password_hash
-
     check_password_strength(password)
     user = User(str(uuid.uuid4()), account.username, account.email, account.phone)
-    password_hash = generate_password_hash(password)
+    password_hash = passwords.hash_password(password)
     created_at = datetime.now(UTC).isoformat()
     for _ in retry.attempts(_TRANSACTION_ATTEMPTS):
         # Markers make budgetcli's own registrations race-proof; the web app writes none,
@@ -176,19 +174,24 @@ def get_user(store: Store, user_id: str) -> User:
 
 def _account_named(store: Store, username: str) -> str | None:
     """The user_id of the account `username` logs in to: budgetcli's through its marker
-    (any case), else one made by the web app, whose username is matched as stored."""
+    (any case), else one made by the web app, whose username is matched as stored.
+
+    The index is queried even when the marker answers, so that the requests depend only
+    on what was typed, never on whether or where the account exists.
+    """
     typed = username.strip()
     try:
         normalised: str | None = normalise_username(typed)
     except InvalidInput:
         normalised = None  # the web app may allow names budgetcli would not
-    if normalised is not None and (owner := users.owner_of(store, normalised)):
-        return owner
+    owner = users.owner_of(store, normalised) if normalised is not None else None
     found = {
         user.user_id
         for name in dict.fromkeys(n for n in (typed, normalised) if n)
         for user in users.with_username(store, name)
     }
+    if owner is not None:
+        return owner
     return found.pop() if len(found) == 1 else None
 
 
@@ -229,22 +232,18 @@ def login(
 ) -> Session:
     """Check the password and open a session valid for `days`.
 
-    A wrong username and a wrong password give the same AuthError. After
-    MAX_FAILED_LOGINS consecutive failures the account is locked for LOCKOUT.
+    A wrong username and a wrong password give the same AuthError, after the same
+    requests and one hash check each. After MAX_FAILED_LOGINS consecutive failures the
+    account is locked for LOCKOUT.
     The session this one `replacing` is revoked, so that it is not left usable.
     """
-    from werkzeug.security import check_password_hash, generate_password_hash
-
-    global _DUMMY_HASH
     now = now or datetime.now(UTC)
     user_id = _account_named(store, username)
     if user_id is None:
-        _DUMMY_HASH = _DUMMY_HASH or generate_password_hash(secrets.token_hex(16))
-        check_password_hash(_DUMMY_HASH, password)
-        raise AuthError(WRONG_CREDENTIALS)
+        _fail_like_a_wrong_password(store, password, now)
     attempt = _reserve_attempt(store, user_id, now)
     account = users.get_account(store, user_id)
-    if account is None or not check_password_hash(account.password_hash, password):
+    if account is None or not passwords.matches(account.password_hash, password):
         if attempt >= MAX_FAILED_LOGINS:
             users.lock(store, user_id, until=int((now + LOCKOUT).timestamp()))
         raise AuthError(WRONG_CREDENTIALS)
@@ -267,6 +266,15 @@ def login(
     if replacing is not None and replacing.token != session.token:
         logout(store, replacing)
     return session
+
+
+def _fail_like_a_wrong_password(store: Store, password: str, now: datetime) -> NoReturn:
+    """An unknown username: the requests and the hash work of a wrong password, the
+    attempt counted on an item that is no account."""
+    users.count_unknown_attempt(store, now=int(now.timestamp()))
+    users.get_account(store, users.UNKNOWN_LOGINS)
+    passwords.matches(passwords.UNKNOWN_USER_HASH, password)
+    raise AuthError(WRONG_CREDENTIALS)
 
 
 def verify_session(store: Store, session: Session, *, now: datetime | None = None) -> User:

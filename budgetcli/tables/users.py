@@ -20,6 +20,11 @@ from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
 from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
 
+# Takes the counted attempt of a login to an unknown username, which makes the requests
+# of a wrong password, so that both cost DynamoDB a write. It has no `username` or
+# `email`: it is on no index, and no login can reach it.
+UNKNOWN_LOGINS = "LOGIN#unknown-username"
+
 
 class Taken(StrEnum):
     """What a new account clashed with."""
@@ -170,6 +175,18 @@ def count_attempt(store: Store, user_id: str, *, limit: int, now: int) -> int | 
     except ConditionFailed:
         return None
     return int(updated["failed_logins"])
+
+
+def count_unknown_attempt(store: Store, *, now: int) -> None:
+    """Count a failed login to an unknown username as `count_attempt` counts one to an
+    account (the same update and condition, on the UNKNOWN_LOGINS item)."""
+    store.update(
+        USERS,
+        {"user_id": UNKNOWN_LOGINS},
+        update="SET failed_logins = if_not_exists(failed_logins, :zero) + :one",
+        condition="attribute_not_exists(locked_until) OR locked_until <= :now",
+        values={":zero": 0, ":one": 1, ":now": now},
+    )
 
 
 def unlock(store: Store, user_id: str, *, locked_until: int) -> None:

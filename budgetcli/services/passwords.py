@@ -1,0 +1,33 @@
+"""Password hashes: Werkzeug's, as the web app stores them too.
+
+A failed login costs one hash check whether or not the username exists: an unknown one
+is checked against `UNKNOWN_USER_HASH`, made at Werkzeug's default cost.
+"""
+
+from __future__ import annotations
+
+# Werkzeug's default method and parameters today (test_passwords checks that it still is).
+DEFAULT_SCRYPT = "scrypt:32768:8:1"
+# A hash, at DEFAULT_SCRYPT, of a random password that was thrown away. Made once and
+# kept here: making it at login would cost a second scrypt run, for unknown users only.
+UNKNOWN_USER_HASH = (
+    "scrypt:32768:8:1$XOdxq2ZgCcWuLdXY$ea91668da496aef39ac56c1e4878f6fb0d0ec02d01116021c09b5a"
+    "3171cf29af15004c498a5633de316fcac33ea8593642a67cb9881b3cb6d752d57e33f2ab7e"
+)
+
+
+def hash_password(password: str) -> str:
+    """A new hash of `password` with Werkzeug's default method."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
+def matches(password_hash: str, password: str) -> bool:
+    """Whether `password` is the one `password_hash` was made from."""
+    from werkzeug.security import check_password_hash
+
+    try:
+        return check_password_hash(password_hash, password)
+    except ValueError:  # a method this Werkzeug cannot check, such as plain "sha256$"
+        return False
