@@ -199,7 +199,7 @@ def read_session_file() -> tuple[object | None, bool]:
         return {"corrupt": True}, fixed
 
 
-def write_session_file(data: dict[str, str]) -> Path:
+def write_session_file(data: dict[str, Any]) -> Path:
     import json
 
     path = session_file()

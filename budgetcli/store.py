@@ -204,6 +204,22 @@ def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None
     )
 
 
+def location(settings: Settings, store: Store) -> dict[str, str]:
+    """Where `store`'s tables are, as a session file records them: the backend, the table
+    prefix, and the engine's data directory, the endpoint, or the AWS region and endpoint
+    botocore resolved (AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...). Sends no request, and
+    starts no engine."""
+    where = {"backend": settings.backend, "table_prefix": store.prefix}
+    if settings.backend == "aws":
+        meta = store.client.meta
+        return where | {"region": str(meta.region_name), "endpoint": str(meta.endpoint_url)}
+    if settings.endpoint_url:
+        return where | {"endpoint": settings.endpoint_url, "region": settings.region or "us-east-1"}
+    from budgetcli import config
+
+    return where | {"data_dir": str(config.data_dir().resolve())}
+
+
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """Plain Python to DynamoDB attribute values. Floats are refused: use Decimal."""
     return {key: _attribute(value) for key, value in data.items() if value is not None}

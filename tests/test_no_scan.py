@@ -13,6 +13,7 @@ from budgetcli.store import Store
 from tests.helpers import PASSWORD
 from tests.test_cli import all_commands
 
+NEW_PASSWORD = "another long passphrase"
 # `budget local ...` manages the engine process and sends no DynamoDB requests.
 NOT_STORAGE_COMMANDS = {"local start", "local stop", "local status", "local install"}
 
@@ -37,7 +38,10 @@ def session() -> list[tuple[list[str], str | None]]:
         (["rm", "{expense_id}"], None),
         (["import", "-"], "date,amount,category\n2026-11-04,1.00,food\n"),
         (["export", "--format", "json"], None),
+        (["passwd", "--password-stdin"], f"{PASSWORD}\n{NEW_PASSWORD}\n"),
         (["logout"], None),
+        (["login", "carol", "--password-stdin"], NEW_PASSWORD),
+        (["logout", "--all"], None),
     ]
 
 

@@ -193,8 +193,26 @@ def saved_session() -> Session:
     return Session.from_dict(data)
 
 
+def store_location(store: Store) -> dict[str, str]:
+    """Which tables `store` reaches, as the session file records them."""
+    from budgetcli.store import location
+
+    return location(config.load_settings(), store)
+
+
 def current_user(store: Store) -> User:
-    """The logged-in user, verified against the users table; AuthError (exit 3) otherwise."""
+    """The logged-in user, verified against the users table; AuthError (exit 3) otherwise.
+
+    A session file of an earlier version, which does not say which tables it is for,
+    learns them where its token is valid (its hash is in those tables only).
+    """
+    from dataclasses import replace
+
     from budgetcli.services.accounts import verify_session
 
-    return verify_session(store, saved_session())
+    session = saved_session()
+    where = store_location(store)
+    user = verify_session(store, session, location=where)
+    if session.store is None:
+        config.write_session_file(replace(session, store=where).to_dict())
+    return user

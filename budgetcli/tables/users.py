@@ -255,15 +255,65 @@ def open_session(
     )
 
 
-def close_session(store: Store, user_id: str, token_hash: str) -> None:
-    """Revoke one session (a no-op when it is already gone)."""
+def close_session(store: Store, user_id: str, token_hash: str) -> bool:
+    """Revoke one session; False when it was not there (revoked, or another store's)."""
     try:
         store.update(
             USERS,
             {"user_id": user_id},
             update="REMOVE sessions.#token",
-            condition="attribute_exists(user_id) AND attribute_exists(sessions)",
+            condition="attribute_exists(sessions.#token)",
             names={"#token": token_hash},
         )
     except ConditionFailed:
-        pass
+        return False
+    return True
+
+
+def close_all_sessions(store: Store, user_id: str) -> None:
+    """Revoke every session of the account."""
+    store.update(
+        USERS,
+        {"user_id": user_id},
+        update="SET sessions = :none",
+        condition="attribute_exists(user_id)",
+        values={":none": {}},
+    )
+
+
+def upgrade_hash(store: Store, user_id: str, *, old: str, new: str) -> bool:
+    """Replace the password hash `old` with `new`, a stronger hash of the same password;
+    False when the password changed in between (the new one is kept)."""
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET password_hash = :new",
+            condition="password_hash = :old",
+            values={":new": new, ":old": old},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def change_password(
+    store: Store, user_id: str, *, old: str, new: str, keep: tuple[str, int]
+) -> bool:
+    """Set the hash of a new password and keep only the session `keep` (token hash,
+    expiry), in one write; False when the password changed or that session was revoked
+    in between. Failed logins and a lock are cleared."""
+    token_hash, expires = keep
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET password_hash = :new, sessions = :sessions, failed_logins = :zero "
+            "REMOVE locked_until",
+            condition="password_hash = :old AND attribute_exists(sessions.#token)",
+            names={"#token": token_hash},
+            values={":new": new, ":old": old, ":sessions": {token_hash: expires}, ":zero": 0},
+        )
+    except ConditionFailed:
+        return False
+    return True
