@@ -161,6 +161,14 @@ MonthOption = Annotated[
         "--month", "-m", metavar="YYYY-MM", help="A whole month, like 2026-11.", show_default=False
     ),
 ]
+ExcelSafeOption = Annotated[
+    bool,
+    typer.Option(
+        "--excel-safe",
+        help="For spreadsheets: put a ' before cells starting with = + - @ (formulas), "
+        "which `budget import` takes off again.",
+    ),
+]
 
 
 def _engine_note(message: str) -> None:

@@ -13,6 +13,7 @@ import typer
 
 from budgetcli import parsing
 from budgetcli.cli.common import (
+    ExcelSafeOption,
     FormatOption,
     FromOption,
     Panel,
@@ -189,6 +190,7 @@ def export(
             "--format", "-f", case_sensitive=False, help="csv (imports back as it is) or json."
         ),
     ] = ExportFormat.CSV,
+    excel_safe: ExcelSafeOption = False,
 ) -> None:
     """Write every expense in a date range to stdout, newest date first.
 
@@ -196,19 +198,26 @@ def export(
 
     `budget import` reads the CSV back as it is; the JSON is an array of expense objects.
 
+    For a spreadsheet, --excel-safe keeps formulas in descriptions from running (the
+    file gets an excel_safe column, and still imports back exactly).
+
     Example:  budget export --from 2026-01-01 --to 2026-12-31 --format csv > 2026.csv
     """
     from budgetcli.output.expenses import write_csv, write_json
     from budgetcli.services.expenses import expenses_in
 
     days = parsing.parse_date_range(first, last, None)
+    if excel_safe and fmt is not ExportFormat.CSV:
+        raise InvalidInput(Field("excel_safe"), " applies to ", Field("fmt"), " csv only")
     store = open_store()
     user = current_user(store)
-    write = write_json if fmt is ExportFormat.JSON else write_csv
     with ProgressBar("exporting", None) as bar:
-        expenses = expenses_in(store, user.user_id, days)
+        expenses = bar.counted(expenses_in(store, user.user_id, days))
         try:
-            write(sys.stdout, bar.counted(expenses))
+            if fmt is ExportFormat.JSON:
+                write_json(sys.stdout, expenses)
+            else:
+                write_csv(sys.stdout, expenses, excel_safe=excel_safe)
             sys.stdout.flush()
         except BrokenPipeError:
             # The reader went away (`budget export | head`): stop quietly, as cat does.

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Iterable
 from typing import TextIO
 
-from budgetcli import output
+from budgetcli import output, spreadsheets
 from budgetcli.models import Expense
 from budgetcli.money import ZERO, cents
 from budgetcli.output import Column, OutputFormat
+from budgetcli.spreadsheets import EXCEL_SAFE_COLUMN
 
 # The expense object's fields, in the order every CSV of expenses has them:
 # `budget export`, `list --format csv`, `add`/`edit --format csv`.
@@ -66,8 +68,11 @@ def emit_expense(fmt: OutputFormat, expense: Expense) -> None:
     output.emit_object(fmt, record)
 
 
-def emit_expenses(fmt: OutputFormat, expenses: list[Expense]) -> None:
+def emit_expenses(fmt: OutputFormat, expenses: list[Expense], *, excel_safe: bool = False) -> None:
     """A listing with the total: the table for people, all fields for scripts."""
+    if fmt is OutputFormat.CSV:
+        write_csv(sys.stdout, expenses, excel_safe=excel_safe)
+        return
     total = sum((expense.amount for expense in expenses), ZERO)
     noun = "expense" if len(expenses) == 1 else "expenses"
     output.emit_records(
@@ -78,14 +83,22 @@ def emit_expenses(fmt: OutputFormat, expenses: list[Expense]) -> None:
     )
 
 
-def write_csv(stream: TextIO, expenses: Iterable[Expense]) -> int:
-    """CSV with a header row, one row at a time; returns how many expenses were written."""
+def write_csv(stream: TextIO, expenses: Iterable[Expense], *, excel_safe: bool = False) -> int:
+    """CSV with a header row, one row at a time; returns how many expenses were written.
+
+    `excel_safe`: cells a spreadsheet would run as formulas get a leading `'`, and an
+    empty `excel_safe` column tells `budget import` to take it off (see spreadsheets).
+    """
     write = output.csv_rows(stream)
-    write(EXPENSE_FIELDS)
+    if excel_safe:
+        write([*EXPENSE_FIELDS, EXCEL_SAFE_COLUMN])
+    else:
+        write(EXPENSE_FIELDS)
     count = 0
     for expense in expenses:
         record = expense_record(expense)
-        write([record.get(name, "") for name in EXPENSE_FIELDS])
+        cells = [record.get(name, "") for name in EXPENSE_FIELDS]
+        write([*map(spreadsheets.excel_safe, cells), ""] if excel_safe else cells)
         count += 1
     return count
 

@@ -31,6 +31,7 @@ from budgetcli.parsing import (
 )
 from budgetcli.services.imports.model import ImportOptions, ImportSummary
 from budgetcli.services.imports.reading import records
+from budgetcli.spreadsheets import marks_excel_safe, undo_excel_safe
 
 # Fixed forever: changing it would make every earlier import look new.
 IMPORT_NAMESPACE = uuid.UUID("5b0f3c52-6f1e-5d8a-9a43-0c7d1b6e2f11")
@@ -160,6 +161,7 @@ def parsed_rows(
             "like date,amount,category,description"
         )
     columns = find_columns(header[1], options)
+    excel_safe = marks_excel_safe(header[1])
     ids = RowIds(user_id)
     created_at = utc_now_iso()
     for line, cells in rows:
@@ -167,6 +169,8 @@ def parsed_rows(
             summary.read += 1
             summary.reject(line, InvalidInput(f"not valid CSV ({cells})"))
             continue
+        if excel_safe:  # written by `budget export --excel-safe`: the cells as they were
+            cells = [undo_excel_safe(cell) for cell in cells]
         if not any(cell.strip() for cell in cells):
             continue
         summary.read += 1
