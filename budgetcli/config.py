@@ -115,12 +115,40 @@ def _int_setting(name: str, raw: object, low: int, high: int) -> int:
     return value
 
 
+# The keys config.toml may hold; anything else is a typo that would be ignored silently.
+CONFIG_KEYS = (
+    "backend",
+    "endpoint_url",
+    "table_prefix",
+    "local_port",
+    "local_heap_mb",
+    "session_days",
+    "region",
+    "ses_sender",
+    "timeout_seconds",
+)
+
+
+def _check_keys(path: Path, values: dict[str, Any]) -> None:
+    import difflib
+
+    for key in values:
+        if key not in CONFIG_KEYS:
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            known = ", ".join(CONFIG_KEYS)
+            hint = f"did you mean {close[0]}?" if close else f"the keys are {known}"
+            raise ConfigError(f"{path} has an unknown setting {key!r}: {hint}")
+
+
 def load_settings() -> Settings:
     """Settings from the environment and config.toml, validated."""
     path = config_file()
     file_values = _read_config_file(path)
+    _check_keys(path, file_values)
 
     def pick(env_name: str, key: str) -> object | None:
+        """The environment's value, else the file's; None when neither sets it (an empty
+        variable counts as unset; a value in the file, even 0 or "", is checked)."""
         if (value := os.environ.get(env_name)) not in (None, ""):
             return value
         return file_values.get(key)
@@ -155,15 +183,19 @@ def load_settings() -> Settings:
         backend=backend,
         endpoint_url=str(endpoint_url) if endpoint_url else None,
         table_prefix=table_prefix,
-        local_port=_int_setting("local_port", port, 1024, 65535) if port else DEFAULT_LOCAL_PORT,
+        local_port=_int_setting("local_port", port, 1024, 65535)
+        if port is not None
+        else DEFAULT_LOCAL_PORT,
         local_heap_mb=_int_setting("local_heap_mb", heap, 64, 8192)
-        if heap
+        if heap is not None
         else DEFAULT_LOCAL_HEAP_MB,
-        session_days=_int_setting("session_days", days, 1, 365) if days else DEFAULT_SESSION_DAYS,
+        session_days=_int_setting("session_days", days, 1, 365)
+        if days is not None
+        else DEFAULT_SESSION_DAYS,
         region=str(region) if region else None,
         ses_sender=str(sender) if sender else None,
         timeout_seconds=_int_setting("timeout_seconds", timeout, 1, 300)
-        if timeout
+        if timeout is not None
         else DEFAULT_TIMEOUT_SECONDS,
     )
 

@@ -69,6 +69,12 @@ class ConfigError(BudgetError):
     pass
 
 
+class BadUsage(BudgetError):
+    """Options that cannot go together; exit 2 like any other usage error."""
+
+    exit_code = ExitCode.USAGE
+
+
 class AuthError(BudgetError):
     exit_code = ExitCode.AUTH
 
@@ -83,6 +89,12 @@ class StorageUnavailable(StorageError):
 
 class TablesMissing(StorageError):
     pass
+
+
+class Interrupted(BudgetError):
+    """Stopped by Ctrl-C."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class EngineError(BudgetError):

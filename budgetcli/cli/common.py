@@ -47,6 +47,11 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, ClickException):
         raise
+    except KeyboardInterrupt:
+        if _debug_enabled(ctx):
+            raise
+        output.error("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as exc:
         if _debug_enabled(ctx):
             raise
