@@ -248,32 +248,53 @@ def parse_expense_id(text: str) -> uuid.UUID:
         ) from None
 
 
-def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+def _first_control_character(text: str) -> str | None:
+    """The first control character (Cc) or lone surrogate (Cs) in `text`, if any.
+
+    Format characters (Cf) are text: the zero-width joiner in emoji, the ZWNJ of Persian,
+    right-to-left marks. Private-use and not-yet-assigned characters are someone's text
+    too (icon fonts, emoji newer than this Python).
+    """
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), None)
+
+
+def _refuse_control_characters(field: str, text: str) -> None:
+    if (found := _first_control_character(text)) is not None:
+        raise InvalidInput(
+            f"{field} contains the control character U+{ord(found):04X}: write it as one "
+            "line, without tabs or other control characters"
+        )
+
+
+def _visible(text: str) -> bool:
+    """Whether anything in `text` shows: not only marks, spaces and format characters."""
+    return any(unicodedata.category(ch)[0] not in "CZM" for ch in text)
 
 
 def parse_category(text: str) -> str:
     """Trimmed, lower-cased, 1-64 characters, no control characters (see `category_key`)."""
+    _refuse_control_characters("category", text.strip())
     category = category_key(text)
-    if not category:
+    if not _visible(category):
         raise InvalidInput("category is empty: name one, like food")
     if len(category) > MAX_CATEGORY_LENGTH:
         raise InvalidInput(f"category is longer than {MAX_CATEGORY_LENGTH} characters")
-    if _has_control_characters(category):
-        raise InvalidInput("category contains control characters")
     return category
 
 
 def parse_description(text: str | None) -> str:
-    """Trimmed, at most 500 characters, no control characters; may be empty."""
+    """Trimmed, at most 500 characters, no control characters; may be empty.
+
+    Otherwise kept exactly as written: not even normalised, since NFC would change
+    some CJK characters people write names with.
+    """
     description = (text or "").strip()
     if len(description) > MAX_DESCRIPTION_LENGTH:
         raise InvalidInput(
             f"description is {len(description)} characters long; the limit is "
             f"{MAX_DESCRIPTION_LENGTH}"
         )
-    if _has_control_characters(description):
-        raise InvalidInput("description contains control characters such as tabs or newlines")
+    _refuse_control_characters("description", description)
     return description
 
 
