@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     AUTH = 3
     STORAGE = 4
     INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: what coreutils end with when their reader goes away
 
 
 @dataclass(frozen=True)

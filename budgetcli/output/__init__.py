@@ -9,8 +9,11 @@ The modules beside this one render one kind of record each.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -41,9 +44,47 @@ def literal(value: object) -> Text:
     return Text(text)
 
 
+# CPython can take a large write to a pipe whose reader has gone as written whole, and
+# drop the rest silently; written in pieces, the next piece fails with BrokenPipeError.
+_PIECE = 8192
+
+
+def write_out(text: str) -> None:
+    """Write `text` to stdout in pieces, so that a reader that went away is noticed."""
+    for start in range(0, len(text), _PIECE):
+        sys.stdout.write(text[start : start + _PIECE])
+
+
+class _PiecewiseStdout:
+    """sys.stdout as Rich writes to it: in pieces (see write_out)."""
+
+    def write(self, text: str) -> int:
+        write_out(text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys.stdout, name)
+
+
+class _StdoutConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich would exit 1 here; the command ends the way coreutils do instead (cli/).
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of stdout went away")
+
+
 def stdout_console() -> Console:
     # Built per call so CliRunner's swapped streams and NO_COLOR are honoured.
-    return Console(highlight=False)
+    return _StdoutConsole(highlight=False, file=_PiecewiseStdout())  # type: ignore[arg-type]
+
+
+def forget_stdout() -> None:
+    """Once the reader of stdout has gone, what is still buffered goes to /dev/null, so
+    that Python's flush at exit has nowhere to fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):  # CliRunner's stdout has no descriptor
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def stderr_console() -> Console:
@@ -66,7 +107,7 @@ def note(message: str) -> None:
 
 
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)
