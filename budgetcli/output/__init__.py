@@ -26,6 +26,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from budgetcli.output.layout import GAP, Block, Fitted, Layout, Pair, Stacked
+
+# Words up to this long (an expense id is 36) are kept whole in a two-column record.
+WHOLE_WORD = 40
+
 
 class OutputFormat(StrEnum):
     TABLE = "table"
@@ -112,7 +117,8 @@ def emit_json(document: Any) -> None:
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a record listing: its header, how to read it, its alignment."""
+    """One column of a record listing: its header, how to read it, its alignment, and
+    how it shows when the listing is stacked for a narrow width (see output.layout)."""
 
     header: str
     key: str
@@ -122,6 +128,11 @@ class Column:
     no_wrap: bool = False
     # Long words wrap onto the next line rather than end in "...": output is data.
     overflow: str = "fold"
+    # Stacked: part of the record's first line (its key), or a line of its own.
+    heading: bool = False
+    own_line: bool = False
+    # Cells a wrapping column needs, when its words are that long (layout.READABLE).
+    needs: int | None = None
 
 
 def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -140,31 +151,91 @@ def emit_table(
     caption: str | None = None,
     show_header: bool = True,
 ) -> None:
-    # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
-    table = Table(
-        title=literal(title) if title is not None else None,
-        caption=literal(caption) if caption is not None else None,
-        show_footer=footer is not None,
-        show_header=show_header,
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    for column in columns:
-        table.add_column(
-            column.header,
-            justify=column.justify,  # type: ignore[arg-type]
-            style=column.style,
-            # A header never folds: "Categor/y" helps nobody.
-            min_width=max(column.min_width or 0, len(column.header)) or None,
-            no_wrap=column.no_wrap,
-            overflow=column.overflow,  # type: ignore[arg-type]
-            footer=literal((footer or {}).get(column.key, "")),
+    stdout_console().print(
+        listing(
+            columns,
+            list(rows),
+            title=title,
+            footer=footer,
+            caption=caption,
+            show_header=show_header,
         )
-    for row in rows:
-        table.add_row(*(literal("" if row.get(c.key) is None else row[c.key]) for c in columns))
-    stdout_console().print(table)
+    )
+
+
+def listing(
+    columns: Sequence[Column],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    footer: Mapping[str, str] | None = None,
+    caption: str | None = None,
+    show_header: bool = True,
+) -> Fitted:
+    """Records as a table while it fits the width, else stacked one under another."""
+
+    def table() -> Layout:
+        # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
+        table = Table(
+            title=literal(title) if title is not None else None,
+            caption=literal(caption) if caption is not None else None,
+            show_footer=footer is not None,
+            show_header=show_header,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        for column in columns:
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                style=column.style,
+                # A header never folds: "Categor/y" helps nobody.
+                min_width=max(column.min_width or 0, len(column.header)) or None,
+                no_wrap=column.no_wrap,
+                overflow=column.overflow,  # type: ignore[arg-type]
+                footer=literal((footer or {}).get(column.key, "")),
+            )
+        for row in rows:
+            table.add_row(*(literal(_cell(row, column)) for column in columns))
+        needs = {i: column.needs for i, column in enumerate(columns) if column.needs}
+        return Layout(table, needs)
+
+    def stacked() -> Stacked:
+        blocks = [_block(columns, row) for row in rows]
+        if footer:
+            blocks.append(_block(columns, footer))
+        return Stacked(
+            blocks,
+            title=literal(title) if title is not None else None,
+            caption=literal(caption) if caption is not None else None,
+        )
+
+    return Fitted(table, stacked=stacked)
+
+
+def _cell(row: Mapping[str, Any], column: Column) -> Any:
+    return "" if row.get(column.key) is None else row[column.key]
+
+
+def _block(columns: Sequence[Column], row: Mapping[str, Any]) -> Block:
+    """One record stacked: its heading columns on the first line, the rest below."""
+    heads = [column for column in columns if column.heading] or list(columns[:1])
+    heading = Text(GAP).join(
+        literal(_cell(row, column)) for column in heads if _cell(row, column) != ""
+    )
+    heading.stylize("bold")
+    pairs = []
+    for column in columns:
+        value = _cell(row, column)
+        if column in heads or value == "":
+            continue
+        shown = literal(value)
+        if column.style:
+            shown.stylize(column.style)
+        pairs.append(Pair(None if column.own_line or not column.header else column.header, shown))
+    return Block(heading, pairs)
 
 
 def emit_object(fmt: OutputFormat, fields: Mapping[str, Any]) -> None:
@@ -175,9 +246,12 @@ def emit_object(fmt: OutputFormat, fields: Mapping[str, Any]) -> None:
         emit_csv([Column(key, key) for key in fields], [fields])
     else:
         rows = [{"field": key, "value": value} for key, value in fields.items()]
-        emit_table(
-            [Column("", "field", style="bold"), Column("", "value")], rows, show_header=False
-        )
+        columns = [
+            Column("", "field", style="bold", no_wrap=True, heading=True),
+            # Ids and the like stay whole: stacked below the width they need.
+            Column("", "value", own_line=True, needs=WHOLE_WORD),
+        ]
+        emit_table(columns, rows, show_header=False)
 
 
 def emit_records(
