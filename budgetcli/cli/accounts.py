@@ -109,6 +109,11 @@ def login(
         f"logged in as {session.username} until {session.expires_at:%Y-%m-%d %H:%M} UTC "
         f"(session in {path})"
     )
+    if location := config.remember_location():
+        output.note(
+            f"cron jobs, which lack XDG_CONFIG_HOME and XDG_DATA_HOME, will use the same "
+            f"{config.config_dir()} and {config.data_dir()} (recorded in {location})"
+        )
 
 
 def logout() -> None:
