@@ -171,6 +171,16 @@ def test_the_expense_id_does_not_starve_the_note_at_80_columns() -> None:
     assert lines[first + 2].strip() == ID, text
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_note_is_never_squeezed_to_make_room_for_the_id(width: int) -> None:
+    """A note of 19 characters was wrapped into "expense / number / 1160" at 80 columns."""
+    note = "expense number 1160"
+    text = render(
+        expense_listing([Expense(ID, "u", Decimal("1"), "c", note, date(2026, 11, 5), "x")]), width
+    )
+    assert note in text and whole(text, ID), text
+
+
 def test_at_120_columns_each_expense_is_one_line_with_its_id() -> None:
     text = render(expense_listing(EXPENSES), 120)
     assert re.match(r"Date\s+Amount\s+Category\s+Note\s+Id$", text.splitlines()[0])

@@ -131,7 +131,7 @@ class Column:
     # Stacked: part of the record's first line (its key), or a line of its own.
     heading: bool = False
     own_line: bool = False
-    # Cells a wrapping column needs, when its words are that long (layout.READABLE).
+    # Cells a wrapping column needs when its text is that long (else layout.READABLE).
     needs: int | None = None
 
 

@@ -2,7 +2,7 @@
 
 A table is used while it fits: every column that does not wrap (dates, amounts, ids)
 whole, and every column that wraps at least READABLE cells wide (or as wide as its
-longest word, when that is shorter). Below that width the records are stacked instead,
+longest line, when that is shorter). Below that width the records are stacked instead,
 one block per record: its key on a line of its own ("food", "2026-11-05  12.50  food"),
 then its other fields as "Label value" pairs flowed into the lines, a pair never split.
 The choice is made when printing, so one renderable suits 40 columns and 200.
@@ -29,22 +29,10 @@ GAP = "  "
 @dataclass(frozen=True)
 class Layout:
     """A table, and how many cells some of its wrapping columns (by index) need to be
-    read comfortably when their text is longer (a note: 30); READABLE otherwise."""
+    read comfortably (a note: 30), when their text is that long; READABLE otherwise."""
 
     table: Table
     needs: Mapping[int, int] = field(default_factory=dict)
-
-
-def _longest_word(column_cells: Sequence[object]) -> int:
-    return max(
-        (
-            cell_len(word)
-            for cell in column_cells
-            if isinstance(cell, Text | str)
-            for word in str(cell).split()
-        ),
-        default=1,
-    )
 
 
 @contextmanager
@@ -56,9 +44,9 @@ def _at_their_narrowest(layout: Layout) -> Iterator[None]:
         for index, column in enumerate(columns):
             if column.no_wrap or column.width is not None:
                 continue
-            cells = [column.header, column.footer, *column.cells]
+            # Rich then measures the column as its longest line, up to this.
             need = layout.needs.get(index, READABLE)
-            column.max_width = max(min(_longest_word(cells), need), column.min_width or 0)
+            column.max_width = max(need, column.min_width or 0)
         yield
     finally:
         for column, max_width in zip(columns, saved, strict=True):
