@@ -129,7 +129,6 @@ def dynamodb_client(
 
     # Each attempt waits at most timeout_seconds, so a hung endpoint fails in bounded time.
     timeout = settings.timeout_seconds
-    session: Any = botocore_session()
     if settings.backend == "aws":
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 5},
@@ -137,9 +136,10 @@ def dynamodb_client(
             read_timeout=timeout,
         )
         try:
-            client: DynamoDBClient = session.create_client(
-                "dynamodb", region_name=settings.region, config=config
-            )
+            with known_profile():
+                client: DynamoDBClient = botocore_session().create_client(
+                    "dynamodb", region_name=settings.region, config=config
+                )
         except NoRegionError:
             raise ConfigError(
                 "no AWS region configured: set AWS_REGION, or region in config.toml"
@@ -158,14 +158,18 @@ def dynamodb_client(
         endpoint = local_engine.ensure_running(settings, on_start=on_engine_start)
     # DynamoDB Local accepts any credentials; a custom endpoint may want the real ones.
     use_own_credentials = bool(settings.endpoint_url and os.environ.get("AWS_ACCESS_KEY_ID"))
-    local_client: DynamoDBClient = session.create_client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=settings.region or "us-east-1",
-        config=config,
-        aws_access_key_id=None if use_own_credentials else "budgetcli",
-        aws_secret_access_key=None if use_own_credentials else "local",
-    )
+    # With placeholder credentials no AWS profile is used: a wrong AWS_PROFILE, set for
+    # something else, must not stop the local engine.
+    session = botocore_session(with_profile=use_own_credentials)
+    with known_profile():
+        local_client: DynamoDBClient = session.create_client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=settings.region or "us-east-1",
+            config=config,
+            aws_access_key_id=None if use_own_credentials else "budgetcli",
+            aws_secret_access_key=None if use_own_credentials else "local",
+        )
     return local_client
 
 
@@ -259,18 +263,35 @@ def _endpoints_of(endpoints: Any, services: Sequence[str]) -> Any:
     return trimmed
 
 
-def botocore_session() -> Any:
+def botocore_session(*, with_profile: bool = True) -> Any:
     """A new botocore session (sessions are not thread-safe) sharing one loader of the
     service models, which take ~90 ms to read: once per process, not once per client.
-    `messaging` builds its SES and SNS clients on it too.
+    `messaging` builds its SES and SNS clients on it too. Without `with_profile`, it
+    ignores AWS_PROFILE.
 
     botocore, not boto3: the same clients and credential chain, ~100 ms less to import.
     """
     import botocore.session
 
-    session = botocore.session.get_session()
+    overrides = None if with_profile else {"profile": (None, None, None, None)}
+    session = botocore.session.Session(session_vars=overrides)
     session.register_component("data_loader", _model_loader())
     return session
+
+
+@contextmanager
+def known_profile() -> Iterator[None]:
+    """botocore's ProfileNotFound (AWS_PROFILE names no profile) as one line, exit 1."""
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        yield
+    except ProfileNotFound as exc:
+        profile = exc.kwargs.get("profile", "")
+        raise ConfigError(
+            f"AWS_PROFILE is {profile!r}, which is not a profile in your AWS config or "
+            "credentials files: fix AWS_PROFILE (see `aws configure list-profiles`) or unset it"
+        ) from None
 
 
 def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None = None) -> Store:

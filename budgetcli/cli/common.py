@@ -1,6 +1,7 @@
 """What every command shares: its class, the shared options, and the way to reach storage."""
 
 import os
+import sys
 from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,9 +36,18 @@ def _debug_enabled(ctx: Context) -> bool:
 
 
 def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
-    """Run a command; a domain error becomes one line naming its options, and its exit code."""
+    """Run a command; a domain error becomes one line naming its options, and its exit code.
+
+    A reader of stdout that went away (`budget list | head -1`) ends the command quietly
+    with exit 141, as it ends cat or grep.
+    """
     try:
-        return invoke()
+        result = invoke()
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return result
+    except BrokenPipeError:
+        output.forget_stdout()
+        raise typer.Exit(ExitCode.BROKEN_PIPE) from None
     except BudgetError as exc:
         if _debug_enabled(ctx):
             raise
@@ -45,6 +55,11 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, ClickException):
         raise
+    except KeyboardInterrupt:
+        if _debug_enabled(ctx):
+            raise
+        output.error("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as exc:
         if _debug_enabled(ctx):
             raise
@@ -137,8 +152,6 @@ MonthOption = Annotated[
 
 def _engine_note(message: str) -> None:
     """Starting the local engine is news on a terminal; under cron it would be mailed."""
-    import sys
-
     if sys.stderr.isatty():
         output.note(message)
 
