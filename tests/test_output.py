@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from budgetcli import output
 from budgetcli.dates import Period
 from budgetcli.models import Alert, Budget, BudgetStatus, DeliveryStatus, Level
 from budgetcli.output import OutputFormat
@@ -402,3 +403,20 @@ def test_raised_alerts_are_one_line_each_with_how_they_went_out(
     assert printed.err == ""
     emit_raised(OutputFormat.TABLE, [])
     assert capsys.readouterr().out == ""
+
+
+class _Stderr(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_terminal_notes_reach_a_terminal_and_never_cron(monkeypatch: Any, terminal: bool) -> None:
+    stderr = _Stderr(terminal)
+    monkeypatch.setattr("sys.stderr", stderr)
+    output.terminal_note("started DynamoDB Local")
+    assert stderr.getvalue() == ("started DynamoDB Local\n" if terminal else "")

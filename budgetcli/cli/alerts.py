@@ -78,7 +78,9 @@ def alerts(
     if run.retried:
         delivered = sum(1 for a in run.retried if a not in run.failed)
         if delivered:
-            output.note(f"delivered {_count(delivered)} by {method} that had failed before")
+            output.terminal_note(
+                f"delivered {_count(delivered)} by {method} that had failed before"
+            )
     if run.failed:
         reason = run.failed[-1].delivery_error or "unknown reason"
         output.error(

@@ -150,18 +150,12 @@ MonthOption = Annotated[
 ]
 
 
-def _engine_note(message: str) -> None:
-    """Starting the local engine is news on a terminal; under cron it would be mailed."""
-    if sys.stderr.isatty():
-        output.note(message)
-
-
 def open_store() -> "Store":
     """A Store for the configured backend. It connects (and starts the local engine)
     only when the first request is made, so that bad input never starts anything."""
     from budgetcli.store import connect
 
-    return connect(config.load_settings(), on_engine_start=_engine_note)
+    return connect(config.load_settings(), on_engine_start=output.terminal_note)
 
 
 def saved_session() -> "Session":

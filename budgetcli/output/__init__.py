@@ -111,6 +111,12 @@ def note(message: str) -> None:
     sys.stderr.flush()
 
 
+def terminal_note(message: str) -> None:
+    """News that only a person at a terminal wants: under cron it would be mailed."""
+    if sys.stderr.isatty():
+        note(message)
+
+
 def emit_json(document: Any) -> None:
     write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
