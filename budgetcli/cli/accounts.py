@@ -58,7 +58,10 @@ def read_password(from_stdin: bool, *, confirm: bool) -> str:
 
 
 def register_account(
-    username: Annotated[str, typer.Argument(help="3-32 letters, digits, '.', '_' or '-'.")],
+    username: Annotated[
+        str,
+        typer.Argument(help="3-32 of a-z, 0-9, '.', '_' or '-' (any case; stored in lower case)."),
+    ],
     email: Annotated[str, typer.Option("--email", help="Where email alerts go.")],
     phone: Annotated[
         str | None, typer.Option("--phone", help="For SMS alerts, in E.164 form: +15551234567.")
