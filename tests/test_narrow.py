@@ -235,3 +235,25 @@ def test_commands_fit_the_terminal_width(runner: CliRunner) -> None:
             assert all(len(line.rstrip()) <= width for line in lines), (width, result.stdout)
             for word in words:
                 assert whole(result.stdout, word), (width, args, word, result.stdout)
+
+
+def _command_paths(group: Any, prefix: list[str]) -> list[list[str]]:
+    paths = [prefix]
+    for name, command in getattr(group, "commands", {}).items():
+        paths += _command_paths(command, [*prefix, name])
+    return paths
+
+
+@pytest.mark.usefixtures("no_storage")
+@pytest.mark.parametrize("width", [40, 59])
+def test_help_wraps_to_a_narrow_terminal_and_cuts_nothing(runner: CliRunner, width: int) -> None:
+    from typer.main import get_command
+
+    for path in _command_paths(get_command(app), []):
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": str(width)})
+        assert result.exit_code == 0, (path, result.output)
+        assert "…" not in result.stdout, (path, result.stdout)
+        too_long = [line for line in result.stdout.splitlines() if len(line) > width]
+        assert not too_long, (path, too_long)
+        for option in ("--help", "-h"):
+            assert option in result.stdout, (path, result.stdout)

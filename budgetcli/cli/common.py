@@ -1,6 +1,7 @@
 """What every command shares: its class, the shared options, and the way to reach storage."""
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer._click.core import Command, Context
 from typer._click.exceptions import ClickException
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from budgetcli import config, output
@@ -70,11 +72,38 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
         raise typer.Exit(ExitCode.ERROR) from None
 
 
+# Below this width Rich's help tables cut option help short with "…"; plain text wraps.
+NARROW_HELP_COLUMNS = 60
+
+
+class _NarrowHelpFormatter(HelpFormatter):
+    """Click's plain help at any width: click itself would not go below 50 columns, and
+    puts an option's help beside names up to 30 columns wide, leaving it 10."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl(rows, col_max=min(col_max, self.width // 3), col_spacing=col_spacing)
+
+
+def _narrow_help(command: Command, ctx: Context, formatter: HelpFormatter) -> bool:
+    """Write `command`'s help as plain wrapped text when the terminal is narrow."""
+    columns = shutil.get_terminal_size().columns
+    if columns >= NARROW_HELP_COLUMNS:
+        return False
+    narrow = _NarrowHelpFormatter(width=max(columns - 2, 20))
+    Command.format_help(command, ctx, narrow)
+    formatter.write(narrow.getvalue())
+    return True
+
+
 class BudgetCommand(TyperCommand):
     """A command whose errors are said with its own option names (see errors.Field)."""
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        if not _narrow_help(self, ctx, formatter):
+            super().format_help(ctx, formatter)
 
 
 class Panel(StrEnum):
@@ -93,6 +122,10 @@ class BudgetGroup(TyperGroup):
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        if not _narrow_help(self, ctx, formatter):
+            super().format_help(ctx, formatter)
 
     def list_commands(self, ctx: Context) -> list[str]:
         """Commands by panel, in Panel's order; Typer alone would put every group last."""
