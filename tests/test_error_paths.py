@@ -246,3 +246,32 @@ def test_group_options_that_history_cannot_use_are_refused(
     assert result.exit_code == ExitCode.USAGE
     assert one_error_line(result) == message
     assert result.stdout == ""
+
+
+# --- usage errors ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_storage")
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["add"], "Missing argument 'amount'. (see `budget add --help`)"),
+        (["lst"], "No such command 'lst'. Did you mean 'list'? (see `budget --help`)"),
+        (["--bogus"], "No such option: --bogus (see `budget --help`)"),
+        (["add", "1", "food", "--bogus"], "No such option: --bogus (see `budget add --help`)"),
+        (["list", "-n", "0"], "0 is not in the range x>=1. (see `budget list --help`)"),
+        (["budget", "set", "food"], "Missing argument 'amount'. (see `budget budget set --help`)"),
+        (["alerts", "--deliver", "pigeon"], "'pigeon' is not one of"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(runner: CliRunner, args: list[str], says: str) -> None:
+    result = runner.invoke(app, args, env={"COLUMNS": "40"})
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert says in one_error_line(result)
+    assert result.stdout == ""
+
+
+def test_the_installed_command_says_a_usage_error_in_one_line() -> None:
+    done = subprocess.run([str(BUDGET), "add", "12.50"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (ExitCode.USAGE, "")
+    assert done.stderr == "error: Missing argument 'category'. (see `budget add --help`)\n"

@@ -5,11 +5,11 @@ import shutil
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click.core import Command, Context
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, UsageError
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
@@ -37,6 +37,13 @@ def _debug_enabled(ctx: Context) -> bool:
     return bool(root.meta.get("debug")) or os.environ.get("BUDGET_DEBUG", "") not in ("", "0")
 
 
+def _usage_error(exc: UsageError) -> NoReturn:
+    """Click's usage errors as one line, like every other error: cron mails no box art."""
+    command_path = exc.ctx.command_path if exc.ctx is not None else "budget"
+    output.error(f"{exc.format_message()} (see `{command_path} --help`)")
+    raise typer.Exit(ExitCode.USAGE)
+
+
 def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
     """Run a command; a domain error becomes one line naming its options, and its exit code.
 
@@ -55,6 +62,8 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
             raise
         output.error(exc.render(option_names(command)))
         raise typer.Exit(exc.exit_code) from None
+    except UsageError as exc:
+        _usage_error(exc)
     except (typer.Exit, typer.Abort, ClickException):
         raise
     except KeyboardInterrupt:
@@ -101,6 +110,12 @@ class BudgetCommand(TyperCommand):
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
+
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         if not _narrow_help(self, ctx, formatter):
             super().format_help(ctx, formatter)
@@ -122,6 +137,12 @@ class BudgetGroup(TyperGroup):
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         if not _narrow_help(self, ctx, formatter):
