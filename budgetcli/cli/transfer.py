@@ -1,9 +1,5 @@
 """`budget import` and `budget export`."""
 
-from __future__ import annotations
-
-import contextlib
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -213,15 +209,7 @@ def export(
     user = current_user(store)
     with ProgressBar("exporting", None) as bar:
         expenses = bar.counted(expenses_in(store, user.user_id, days))
-        try:
-            if fmt is ExportFormat.JSON:
-                write_json(sys.stdout, expenses)
-            else:
-                write_csv(sys.stdout, expenses, excel_safe=excel_safe)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`budget export | head`): stop quietly, as cat does.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(ExitCode.ERROR) from None
+        if fmt is ExportFormat.JSON:
+            write_json(sys.stdout, expenses)
+        else:
+            write_csv(sys.stdout, expenses, excel_safe=excel_safe)
