@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from budgetcli import __version__
-from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
+from budgetcli.cli import (
+    accounts,
+    alerts,
+    backup,
+    budgets,
+    expenses,
+    local,
+    reports,
+    tables,
+    transfer,
+)
 from budgetcli.cli.common import BudgetGroup
 
 app = typer.Typer(
@@ -46,7 +56,7 @@ def root(
 
 
 # --help lists the panels in the order their first command is registered.
-for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, local):
+for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, backup, local):
     module.register(app)
 
 

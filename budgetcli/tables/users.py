@@ -12,12 +12,14 @@ Sessions: the users table keeps each session token's SHA-256 and expiry in the i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables.kinds import ItemKind
 from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
 
 
@@ -250,3 +252,60 @@ def close_session(store: Store, user_id: str, token_hash: str) -> None:
         )
     except ConditionFailed:
         pass
+
+
+# --- what a backup holds of an account ----------------------------------------------------
+
+
+def _user_owner(item: Item) -> str | None:
+    if "username" in item and "email" in item and isinstance(item.get("user_id"), str):
+        return str(item["user_id"])
+    return None
+
+
+def _marker_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if isinstance(key, str) and key.startswith(prefix) and isinstance(holder, str):
+            return holder
+        return None
+
+    return owner
+
+
+def _username_markers(user: User) -> list[str]:
+    return [_username_marker(user.username.casefold())]
+
+
+def _email_markers(user: User) -> list[str]:
+    return [_email_marker(user.email)]
+
+
+BACKUP_KINDS = (
+    ItemKind(
+        "user",
+        USERS,
+        "user_id",
+        owner=_user_owner,
+        keys_of=lambda user: [user.user_id],
+        # Sessions are live credentials; the lockout counts belong to this store's logins.
+        private=frozenset({"sessions", "failed_logins", "locked_until"}),
+        with_account=True,
+    ),
+    ItemKind(
+        "username-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("USERNAME#"),
+        keys_of=_username_markers,
+        with_account=True,
+    ),
+    ItemKind(
+        "email-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("EMAIL#"),
+        keys_of=_email_markers,
+        with_account=True,
+    ),
+)
