@@ -106,9 +106,9 @@ def total_restored(summary: RestoreSummary) -> str:
 
 def conflicts_message(summary: RestoreSummary) -> str:
     conflicts = summary.total.conflicts
-    items = "1 item differs" if conflicts == 1 else f"{conflicts:,} items differ"
+    if conflicts == 1:
+        return "1 item differs here from the backup (changed since it was made): it was kept"
     return (
-        f"{items} here from the backup (changed since it was made) and "
-        f"{'was' if conflicts == 1 else 'were'} kept as {'it is' if conflicts == 1 else 'they are'}"
-        ": the Conflicts column counts them"
+        f"{conflicts:,} items differ here from the backup (changed since it was made): "
+        "they were kept as they are"
     )
