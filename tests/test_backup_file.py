@@ -203,8 +203,8 @@ def test_a_backup_is_not_written_to_a_terminal(tmp_path: Path) -> None:
         os.close(controller)
     assert result.returncode == ExitCode.ERROR
     assert result.stderr == (
-        "error: a backup holds your password hash: give a FILE, or redirect stdout "
-        "(budget backup - > FILE)\n"
+        "error: a backup holds your password hash, so it is not shown on a terminal: give "
+        "a FILE (created with mode 0600), or pipe stdout to where it should go\n"
     )
 
 

@@ -55,8 +55,8 @@ def backup(
     if file == "-":
         if sys.stdout.isatty():
             raise InvalidInput(
-                "a backup holds your password hash: give a FILE, or redirect stdout "
-                "(budget backup - > FILE)"
+                "a backup holds your password hash, so it is not shown on a terminal: give "
+                "a FILE (created with mode 0600), or pipe stdout to where it should go"
             )
         target = contextlib.nullcontext(sys.stdout.buffer)
     else:
