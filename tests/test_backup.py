@@ -9,6 +9,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,114 @@ def test_a_restore_over_newer_data_keeps_every_item_changed_since(
     assert any(e["category"] == "tea" for e in now.values())  # the new one stays
     food_now = next(b for b in json_of(runner, "budget", "list") if b["category"] == "food")
     assert food_now["amount"] == "150.00"
+
+
+def side_items(user: User) -> list[dict[str, Any]]:
+    """What other features keep for an account in the users table, as they write it:
+    import profiles (issue 14), categorisation rules and their tallies (issue 15)."""
+    me = user.user_id
+    return [
+        {
+            "user_id": f"IMPORT_PROFILES#{me}",
+            "owner_user_id": me,
+            "profiles": {
+                "9f1c": {"layout": '{"delimiter": ";"}', "saved_at": "2026-11-02T08:00:00"},
+            },
+        },
+        {
+            "user_id": f"RULES#{me}",
+            "owner_user_id": me,
+            "revision": 3,
+            "updated_at": "2026-11-03T09:00:00+00:00",
+            "rules": [
+                {
+                    "name": "coffee",
+                    "field": "description",
+                    "match": "text",
+                    "pattern": "flat white",
+                    "category": "coffee",
+                    "min_amount": Decimal("0.01"),
+                }
+            ],
+        },
+        {
+            "user_id": f"MOVES#{me}",
+            "owner_user_id": me,
+            "moves": {"starbucks": {"coffee": 4, "food": 1}},
+        },
+    ]
+
+
+def raw_item(store: Store, table: str, key: dict[str, str]) -> dict[str, Any]:
+    """The item as DynamoDB returns it, every type as it is stored."""
+    response = store.client.get_item(
+        TableName=store.table_name(table),
+        Key={name: {"S": value} for name, value in key.items()},
+        ConsistentRead=True,
+    )
+    return response["Item"]
+
+
+def test_what_other_features_keep_for_the_account_moves_with_it_exactly(
+    store: Store,
+    alice: User,
+    bob: User,
+    runner: CliRunner,
+    tmp_path: Path,
+    other_tables: Callable[[], Store],
+) -> None:
+    for item in side_items(alice) + side_items(bob):
+        store.put("users", item)
+    imported = spend(store, alice, "4.50", "coffee", date(2026, 11, 1))
+    origin = {"source": "rule", "category": "coffee", "rule": "coffee", "seen": {"n", "x"}}
+    store.update(
+        "expenses",
+        {"expense_id": str(imported.expense_id)},
+        update="SET category_origin = :origin, web_tags = :tags",
+        values={":origin": origin, ":tags": [Decimal("1.50"), None, True]},
+    )
+    expense_before = raw_item(store, "expenses", {"expense_id": str(imported.expense_id)})
+    side_before = [raw_item(store, "users", {"user_id": i["user_id"]}) for i in side_items(alice)]
+
+    backup = back_up(runner, tmp_path / "alice.jsonl")
+    kinds = [line["kind"] for line in item_lines(backup)]
+    assert (kinds.count("import-profiles"), kinds.count("rules"), kinds.count("moves")) == (
+        1,
+        1,
+        1,
+    )
+    assert bob.user_id not in backup.read_text()
+
+    elsewhere = other_tables()
+    assert restore(runner, backup).exit_code == 0
+    assert raw_item(elsewhere, "expenses", {"expense_id": str(imported.expense_id)}) == (
+        expense_before
+    )
+    assert [
+        raw_item(elsewhere, "users", {"user_id": i["user_id"]}) for i in side_items(alice)
+    ] == side_before
+    assert not any(
+        item["user_id"].endswith(bob.user_id) for item in table_items(elsewhere, "users")
+    )
+    # A backup of the restored account is the same file, but for its date.
+    login(runner, "alice")
+    again = back_up(runner, tmp_path / "again.jsonl")
+    assert item_lines(again) == item_lines(backup)
+
+    # Restored again over a changed rule: the rule is kept and reported, nothing else moves.
+    elsewhere.update(
+        "users",
+        {"user_id": f"RULES#{alice.user_id}"},
+        update="SET revision = :four",
+        values={":four": 4},
+    )
+    result = restore(runner, backup, "--format", "json")
+    assert result.exit_code == ExitCode.ERROR
+    summary = json.loads(result.stdout)
+    assert summary["conflicts"] == [{"kind": "rules", "key": f"RULES#{alice.user_id}"}]
+    assert raw_item(elsewhere, "users", {"user_id": f"RULES#{alice.user_id}"})["revision"] == {
+        "N": "4"
+    }
 
 
 # --- whose backup, and where --------------------------------------------------------------

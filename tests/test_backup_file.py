@@ -26,6 +26,7 @@ from tests.test_backup import FIXTURE
 pytestmark = pytest.mark.usefixtures("no_storage")
 LINES = FIXTURE.read_bytes().splitlines(keepends=True)
 OTHER_ACCOUNT = "0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a"
+DANA = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 
 
 def sealed(lines: list[bytes]) -> list[bytes]:
@@ -55,6 +56,19 @@ def edited(number: int, change: Callable[[dict[str, Any]], None]) -> list[bytes]
 
 def set_item(name: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return lambda document: document["item"].__setitem__(name, value)
+
+
+def with_rules_of(key_owner: str, owner_user_id: str) -> list[bytes]:
+    """The fixture with a rules item added after the markers, and sealed again."""
+    rules = {
+        "kind": "rules",
+        "item": {
+            "owner_user_id": {"S": owner_user_id},
+            "rules": {"L": []},
+            "user_id": {"S": f"RULES#{key_owner}"},
+        },
+    }
+    return sealed([*LINES[:4], json.dumps(rules).encode() + b"\n", *LINES[4:-1]])
 
 
 DAMAGED: dict[str, tuple[list[bytes], str]] = {
@@ -101,6 +115,15 @@ DAMAGED: dict[str, tuple[list[bytes], str]] = {
     "a marker of another name, sealed again": (
         edited(3, set_item("user_id", {"S": "USERNAME#root"})),
         "its username-marker 'USERNAME#root' is not dana's",
+    ),
+    "another account's rules, sealed again": (
+        with_rules_of(OTHER_ACCOUNT, OTHER_ACCOUNT),
+        f"line 5: the rules RULES#{OTHER_ACCOUNT} is another account's, not dana's: "
+        "the file was edited",
+    ),
+    "rules that name another owner, sealed again": (
+        with_rules_of(DANA, OTHER_ACCOUNT),
+        f"line 5: the rules RULES#{DANA} is no account's, not dana's: the file was edited",
     ),
     "an unknown kind, sealed again": (
         edited(9, lambda document: document.__setitem__("kind", "invoice")),

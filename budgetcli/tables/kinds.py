@@ -3,10 +3,11 @@
 
 Each table module lists its kinds in `BACKUP_KINDS`: how to find every item of that kind
 a user owns (a Query or a GetItem, never a Scan), and how to tell an item's owner. A new
-kind of item (import profiles, rules...) is one more `ItemKind` in its table module's
-`BACKUP_KINDS` (a new table module's go into `services.backup.KINDS`), and a new backup
-format version (`services.backup.format.VERSION`), so that an older budgetcli asks for an
-upgrade instead of meeting a kind it does not know.
+kind of item is one more `ItemKind` in its table module's `BACKUP_KINDS` (a new table
+module's go into `services.backup.KINDS`); one kept per account in the users table under
+`<PREFIX><user_id>` is one more line in `users.SIDE_ITEMS`. Once a format version is
+released, a new kind also makes a new version (`services.backup.format.VERSION`), so that
+an older budgetcli asks for an upgrade instead of meeting a kind it does not know.
 """
 
 from __future__ import annotations

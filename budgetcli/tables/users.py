@@ -273,6 +273,40 @@ def _marker_owner(prefix: str) -> Callable[[Item], str | None]:
     return owner
 
 
+# What other features keep for an account in this table: one item per kind, keyed
+# `<PREFIX><user_id>`, its owner in `owner_user_id`, no `username` or `email`.
+# (name in a backup, key prefix); the import profiles of tables/profiles.py and the rules
+# and category tallies of tables/rules.py.
+SIDE_ITEMS: tuple[tuple[str, str], ...] = (
+    ("import-profiles", "IMPORT_PROFILES#"),
+    ("rules", "RULES#"),
+    ("moves", "MOVES#"),
+)
+
+
+def _side_item_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if not isinstance(key, str) or not key.startswith(prefix) or len(key) == len(prefix):
+            return None
+        keyed_to = key.removeprefix(prefix)
+        if holder is not None and holder != keyed_to:
+            return None  # says it is someone else's: it is nobody's to back up or restore
+        return keyed_to
+
+    return owner
+
+
+def _side_item_kind(name: str, prefix: str) -> ItemKind:
+    return ItemKind(
+        name,
+        USERS,
+        "user_id",
+        owner=_side_item_owner(prefix),
+        keys_of=lambda user: [f"{prefix}{user.user_id}"],
+    )
+
+
 def _username_markers(user: User) -> list[str]:
     return [_username_marker(user.username.casefold())]
 
@@ -308,4 +342,5 @@ BACKUP_KINDS = (
         keys_of=_email_markers,
         with_account=True,
     ),
+    *(_side_item_kind(name, prefix) for name, prefix in SIDE_ITEMS),
 )
