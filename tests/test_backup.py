@@ -314,7 +314,10 @@ def test_what_other_features_keep_for_the_account_moves_with_it_exactly(
     expense_before = raw_item(store, "expenses", {"expense_id": str(imported.expense_id)})
     side_before = [raw_item(store, "users", {"user_id": i["user_id"]}) for i in side_items(alice)]
 
-    backup = back_up(runner, tmp_path / "alice.jsonl")
+    backup = tmp_path / "alice.jsonl"
+    written = budget(runner, "backup", str(backup))
+    assert written.exit_code == 0, written.stderr
+    assert "1 set of import profiles, 1 set of rules, 1 category tally" in written.stderr
     kinds = [line["kind"] for line in item_lines(backup)]
     assert (kinds.count("import-profiles"), kinds.count("rules"), kinds.count("moves")) == (
         1,

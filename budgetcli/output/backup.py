@@ -13,13 +13,17 @@ if TYPE_CHECKING:
     from budgetcli.services.backup import RestoreSummary
 
 CONFLICTS_SHOWN = 50
-_PLURALS = {"user": "users", "username-marker": "username markers", "email-marker": "email markers"}
+# (one, many) where a kind's name is not a noun that takes an "s"
+_NOUNS = {
+    "import-profiles": ("set of import profiles", "sets of import profiles"),
+    "rules": ("set of rules", "sets of rules"),
+    "moves": ("category tally", "category tallies"),
+}
 
 
 def _counted(kind: str, count: int) -> str:
-    if count == 1:
-        return f"1 {kind.replace('-', ' ')}"
-    return f"{count:,} {_PLURALS.get(kind, kind + 's')}"
+    one, many = _NOUNS.get(kind, (kind.replace("-", " "), kind.replace("-", " ") + "s"))
+    return f"1 {one}" if count == 1 else f"{count:,} {many}"
 
 
 def backup_note(username: str, counts: Mapping[str, int], where: str) -> str:
