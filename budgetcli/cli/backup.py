@@ -1,9 +1,6 @@
 """`budget backup` and `budget restore`."""
 
-from __future__ import annotations
-
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
@@ -41,8 +38,9 @@ def backup(
 ) -> None:
     """Write everything your account holds, in every table, to one file.
 
-    Expenses (and removed imports), budgets, alert history with its delivery state, and
-    your account itself with its password hash, but no session: keep the file private.
+    Expenses (and removed imports), budgets, alert history with its delivery state,
+    import profiles and categorisation rules, and your account itself with its password
+    hash, but no session: keep the file private.
 
     FILE appears only once it is complete. `budget restore` reads it back into any store.
 
@@ -64,23 +62,12 @@ def backup(
     with target as stream:
         store = open_store()
         user = current_user(store)
-        try:
-            with ProgressBar("backing up", None) as bar:
-                summary = service.write_backup(store, user, stream, on_item=bar.update)
-        except BrokenPipeError:
-            _quiet_stdout()
-            raise InvalidInput("the reader of stdout went away: the backup is incomplete") from None
+        with ProgressBar("backing up", None) as bar:
+            summary = service.write_backup(store, user, stream, on_item=bar.update)
     output.note(backup_note(user.username, summary.counts, "stdout" if file == "-" else file))
 
 
-def _quiet_stdout() -> None:
-    """After a broken pipe, nothing more may reach stdout (nor fail at exit)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(devnull, sys.stdout.fileno())
-
-
-def _logged_in_here(store: Store) -> User | None:
+def _logged_in_here(store: "Store") -> "User | None":
     """The user whose session is valid in this store, if any: a session of another
     store (the laptop's, when restoring into AWS) is not one here."""
     try:

@@ -1,9 +1,5 @@
 """`budget import` and `budget export`."""
 
-from __future__ import annotations
-
-import contextlib
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -206,13 +202,4 @@ def export(
     user = current_user(store)
     write = write_json if fmt is ExportFormat.JSON else write_csv
     with ProgressBar("exporting", None) as bar:
-        expenses = expenses_in(store, user.user_id, days)
-        try:
-            write(sys.stdout, bar.counted(expenses))
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`budget export | head`): stop quietly, as cat does.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(ExitCode.ERROR) from None
+        write(sys.stdout, bar.counted(expenses_in(store, user.user_id, days)))
