@@ -328,6 +328,16 @@ def location(settings: Settings, store: Store) -> dict[str, str]:
     return where | {"data_dir": str(config.data_dir().resolve())}
 
 
+class _Null:
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+"""An attribute stored as DynamoDB's NULL: `to_item` leaves out attributes that are None,
+so an item read back (where NULL became None) is written as it was with this instead."""
+
+
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """Plain Python to DynamoDB attribute values. Floats are refused: use Decimal."""
     return {key: _attribute(value) for key, value in data.items() if value is not None}
@@ -341,7 +351,7 @@ def from_item(raw: Mapping[str, Any]) -> Item:
 # boto3.dynamodb.types does the same, but importing it imports all of boto3 (~100 ms on
 # every command); these cover every type DynamoDB has.
 def _attribute(value: Any) -> dict[str, Any]:
-    if value is None:
+    if value is None or value is NULL:
         return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}
@@ -358,7 +368,9 @@ def _attribute(value: Any) -> dict[str, Any]:
             return {"SS": sorted(value)}
         if all(isinstance(item, int | Decimal) and not isinstance(item, bool) for item in value):
             return {"NS": [_number(item) for item in value]}
-        raise TypeError(f"a set must hold only strings or only numbers: {value!r}")
+        if all(isinstance(item, bytes | bytearray) for item in value):
+            return {"BS": sorted(bytes(item) for item in value)}
+        raise TypeError(f"a set must hold only strings, only numbers or only bytes: {value!r}")
     if isinstance(value, list | tuple):
         return {"L": [_attribute(item) for item in value]}
     if isinstance(value, float):

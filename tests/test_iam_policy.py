@@ -207,6 +207,9 @@ def session() -> list[tuple[list[str], str | None]]:
         (["alerts", "history"], None),
         (["report", "--month", "2026-11"], None),
         (["report", "--by", "month", "--category", "food"], None),
+        (["backup", "{backup}"], None),
+        (["budget", "rm", "food"], None),
+        (["restore", "{backup}"], None),  # puts the budget back
         (["budget", "rm", "food"], None),
         (["edit", "{expense_id}", "--amount", "13.00"], None),
         (["rm", "{expense_id}"], None),
@@ -254,7 +257,9 @@ class Call:
     params: dict[str, Any]
 
 
-def run_session(runner: CliRunner, store: Store, monkeypatch: pytest.MonkeyPatch) -> list[Call]:
+def run_session(
+    runner: CliRunner, store: Store, monkeypatch: pytest.MonkeyPatch, backup: Path
+) -> list[Call]:
     """Runs `session()`, recording every AWS request any botocore client sends, with
     the command that sent it."""
     from botocore.client import BaseClient
@@ -277,7 +282,9 @@ def run_session(runner: CliRunner, store: Store, monkeypatch: pytest.MonkeyPatch
             running = ""
             write_old_shapes(store, User(str(uuid.uuid4()), "dora", "dora@example.com"))
             continue
-        args = [arg.replace("{expense_id}", expense_id) for arg in args]
+        args = [
+            arg.replace("{expense_id}", expense_id).replace("{backup}", str(backup)) for arg in args
+        ]
         running = command_name(args, known)
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (args, result.stderr)
@@ -303,9 +310,14 @@ def requests_of(call: Call, prefix: str) -> list[Request]:
 
 
 def test_every_request_of_every_command_is_allowed_by_its_policy(
-    runner: CliRunner, tables: Store, messaging: None, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner,
+    tables: Store,
+    messaging: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    calls = [call for call in run_session(runner, tables, monkeypatch) if call.command]
+    session_calls = run_session(runner, tables, monkeypatch, tmp_path / "backup.jsonl")
+    calls = [call for call in session_calls if call.command]
     by_name = policies()
     used: dict[str, set[str]] = {name: set() for name in by_name}
     refused = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +40,8 @@ def session() -> list[tuple[list[str], str | None]]:
         (["import", "-"], "date,amount,category\n2026-11-04,1.00,food\n"),
         (["export", "--format", "json"], None),
         (["passwd", "--password-stdin"], f"{PASSWORD}\n{NEW_PASSWORD}\n"),
+        (["backup", "{backup}"], None),
+        (["restore", "{backup}"], None),
         (["logout"], None),
         (["login", "carol", "--password-stdin"], NEW_PASSWORD),
         (["logout", "--all"], None),
@@ -51,13 +54,16 @@ def command_name(args: list[str], known: set[str]) -> str:
 
 
 def test_no_command_issues_a_scan(
-    runner: CliRunner, bare_store: Store, dynamodb_calls: list[str]
+    runner: CliRunner, bare_store: Store, dynamodb_calls: list[str], tmp_path: Path
 ) -> None:
     known = {name for name, _ in all_commands()}
     exercised: set[str] = set()
     expense_id = ""
     for args, stdin in session():
-        args = [arg.replace("{expense_id}", expense_id) for arg in args]
+        args = [
+            arg.replace("{expense_id}", expense_id).replace("{backup}", str(tmp_path / "backup"))
+            for arg in args
+        ]
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (args, result.stderr)
         if args[0] == "add":

@@ -69,6 +69,7 @@ COMMANDS = [
     ["alerts", "history"],
     ["alerts", "history", "--format", "csv"],
     ["whoami", "--format", "json"],
+    ["backup", "-"],
     ["add", "1.00", "food", "piped", "--format", "csv"],
     ["init-tables"],
     ["local", "status"],

@@ -245,6 +245,10 @@ def test_a_removed_import_leaves_nothing_on_the_web_apps_indexes(
         assert all({"amount", "date", "category"} <= set(item) for item in items)
     reimport = budget(runner, "import", "-", "--format", "json", stdin=statement)
     assert json.loads(reimport.stdout)["imported"] == 0
+    # It stands in a partition of user_id-index that is no user's, found with one Query.
+    (tombstone,) = [i for i in table_items(store, "expenses") if "deleted_at" in i]
+    assert tombstone["user_id"] == f"REMOVED#{alice.user_id}"
+    assert tombstone["deleted_by"] == alice.user_id and "date" not in tombstone
 
 
 # --- upgrading data written by budgetcli before 0.2 ---------------------------------------
@@ -274,6 +278,15 @@ def write_old_shapes(store: Store, user: User) -> dict[str, str]:
             "deleted_at": "2026-10-03T00:00:00+00:00",
         },
     )
+    # and one as development versions after 0.1 wrote them, with no user_id at all
+    store.put(
+        "expenses",
+        {
+            "expense_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "a later import")),
+            "deleted_by": user.user_id,
+            "deleted_at": "2026-10-04T00:00:00+00:00",
+        },
+    )
     return {"budget_id": budget_id, "tombstone_id": tombstone_id}
 
 
@@ -293,24 +306,26 @@ def test_data_of_budgetcli_0_1_keeps_working_and_migrates_once(
 
     migrated = json_of(runner, "init-tables", "--migrate")
     assert [row["detail"] for row in migrated if row["status"] == "migrated"] == [
-        "1 tombstone taken off the indexes",
+        "2 tombstones of removed imports upgraded",
         "1 budget given alert_threshold",
     ]
     again = json_of(runner, "init-tables", "--migrate")
     assert [row["detail"] for row in again if row["status"] == "migrated"] == [
-        "0 tombstones taken off the indexes",
+        "0 tombstones of removed imports upgraded",
         "0 budgets given alert_threshold",
     ]
     assert [item["amount"] for item in web.get_all_expenses(alice.user_id)] == [70]
     (upgraded,) = web.get_budgets_by_user(alice.user_id)
     assert upgraded["alert_threshold"] == 60
     assert "threshold" not in upgraded and "updated_at" not in upgraded
-    (tombstone,) = [i for i in table_items(store, "expenses") if "deleted_at" in i]
-    assert tombstone == {
-        "expense_id": old["tombstone_id"],
-        "deleted_by": alice.user_id,
-        "deleted_at": "2026-10-03T00:00:00+00:00",
+    tombstones = [i for i in table_items(store, "expenses") if "deleted_at" in i]
+    assert {tuple(sorted(t)) for t in tombstones} == {
+        ("deleted_at", "deleted_by", "expense_id", "user_id")
     }
+    assert {(t["user_id"], t["deleted_by"]) for t in tombstones} == {
+        (f"REMOVED#{alice.user_id}", alice.user_id)
+    }
+    assert old["tombstone_id"] in {t["expense_id"] for t in tombstones}
     (status,) = json_of(runner, "budget", "list", "--month", NOVEMBER)
     assert status["threshold"] == 60
 

@@ -6,7 +6,17 @@ from typing import Annotated
 import typer
 
 from budgetcli import __version__, output
-from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
+from budgetcli.cli import (
+    accounts,
+    alerts,
+    backup,
+    budgets,
+    expenses,
+    local,
+    reports,
+    tables,
+    transfer,
+)
 from budgetcli.cli.common import BudgetGroup
 from budgetcli.cli.lean_help import import_typer_help
 
@@ -47,7 +57,7 @@ def root(
 
 
 # --help lists the panels in the order their first command is registered.
-for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, local):
+for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, backup, local):
     module.register(app)
 
 

@@ -12,12 +12,14 @@ Sessions: the users table keeps each session token's SHA-256 and expiry in the i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables.kinds import ItemKind
 from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
 
 # Takes the counted attempt of a login to an unknown username, which makes the requests
@@ -317,3 +319,95 @@ def change_password(
     except ConditionFailed:
         return False
     return True
+
+
+# --- what a backup holds of an account ----------------------------------------------------
+
+
+def _user_owner(item: Item) -> str | None:
+    if "username" in item and "email" in item and isinstance(item.get("user_id"), str):
+        return str(item["user_id"])
+    return None
+
+
+def _marker_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if isinstance(key, str) and key.startswith(prefix) and isinstance(holder, str):
+            return holder
+        return None
+
+    return owner
+
+
+# What other features keep for an account in this table: one item per kind, keyed
+# `<PREFIX><user_id>`, its owner in `owner_user_id`, no `username` or `email`.
+# (name in a backup, key prefix); the import profiles of tables/profiles.py and the rules
+# and category tallies of tables/rules.py.
+SIDE_ITEMS: tuple[tuple[str, str], ...] = (
+    ("import-profiles", "IMPORT_PROFILES#"),
+    ("rules", "RULES#"),
+    ("moves", "MOVES#"),
+)
+
+
+def _side_item_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if not isinstance(key, str) or not key.startswith(prefix) or len(key) == len(prefix):
+            return None
+        keyed_to = key.removeprefix(prefix)
+        if holder is not None and holder != keyed_to:
+            return None  # says it is someone else's: it is nobody's to back up or restore
+        return keyed_to
+
+    return owner
+
+
+def _side_item_kind(name: str, prefix: str) -> ItemKind:
+    return ItemKind(
+        name,
+        USERS,
+        "user_id",
+        owner=_side_item_owner(prefix),
+        keys_of=lambda user: [f"{prefix}{user.user_id}"],
+    )
+
+
+def _username_markers(user: User) -> list[str]:
+    return [_username_marker(user.username.casefold())]
+
+
+def _email_markers(user: User) -> list[str]:
+    return [_email_marker(user.email)]
+
+
+BACKUP_KINDS = (
+    ItemKind(
+        "user",
+        USERS,
+        "user_id",
+        owner=_user_owner,
+        keys_of=lambda user: [user.user_id],
+        # Sessions are live credentials; the lockout counts belong to this store's logins.
+        private=frozenset({"sessions", "failed_logins", "locked_until"}),
+        with_account=True,
+    ),
+    ItemKind(
+        "username-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("USERNAME#"),
+        keys_of=_username_markers,
+        with_account=True,
+    ),
+    ItemKind(
+        "email-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("EMAIL#"),
+        keys_of=_email_markers,
+        with_account=True,
+    ),
+    *(_side_item_kind(name, prefix) for name, prefix in SIDE_ITEMS),
+)
