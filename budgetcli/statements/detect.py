@@ -48,7 +48,7 @@ from budgetcli.statements.model import (
     StatementRow,
     normalise_name,
 )
-from budgetcli.statements.read import BalanceChain, RowReader, Undated
+from budgetcli.statements.read import BalanceChain, RowReader, Undated, unwrap_excel
 from budgetcli.statements.text import Lines, choose_encoding, choose_newline, errors_for
 from budgetcli.statements.vocabulary import (
     CARD_PAYMENT_TEXT,
@@ -373,8 +373,9 @@ class _Detection:
             return profiles[i].nonempty > 0 and profiles[i].share(profiles[i].dates) >= 0.5
 
         def is_money(i: int) -> bool:
+            # Named a money column: a few bad cells are bad rows, not another role.
             p = profiles[i]
-            return p.nonempty == 0 or p.share(p.money) >= 0.9
+            return p.nonempty == 0 or p.share(p.money) >= 0.5
 
         date_at = pick(Role.DATE, is_date)
         if date_at is None:
@@ -836,7 +837,7 @@ class _Detection:
         if negatives == 0:
             what = "every amount is positive"
         else:
-            what = f"{positives} amounts are positive and {negatives} negative"
+            what = f"the file has {positives} positive and {negatives} negative amounts"
         raise LayoutQuestion(
             "sign_rule",
             f"{what}, and nothing in the file tells whether it is an account statement "
@@ -1012,8 +1013,8 @@ def _profiles(data: list[_Record], width: int) -> list[_Profile]:
     profiles = [_Profile() for _ in range(width)]
     for record in data:
         for index, cell in enumerate(record.cells):
-            text = cell.strip()
-            if not text or text == '=""':
+            text = unwrap_excel(cell).strip()
+            if not text:
                 continue
             profile = profiles[index]
             profile.nonempty += 1
@@ -1054,7 +1055,9 @@ def _loose_money(text: str) -> Decimal | None:
 
 
 def _cell(cells: Sequence[str], index: int | None) -> str:
-    return cells[index] if index is not None and index < len(cells) else ""
+    if index is None or index >= len(cells):
+        return ""
+    return unwrap_excel(cells[index])
 
 
 def _mark_name(mark: str) -> str:

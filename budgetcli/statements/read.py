@@ -187,7 +187,16 @@ class RowReader:
 
 
 def _cell(cells: Sequence[str], index: int | None) -> str:
-    return cells[index] if index is not None and index < len(cells) else ""
+    if index is None or index >= len(cells):
+        return ""
+    return unwrap_excel(cells[index])
+
+
+def unwrap_excel(cell: str) -> str:
+    """'="0012"' -> '0012': how spreadsheets are told to keep a cell as text."""
+    if cell[:2] == '="' and cell[-1:] == '"':
+        return cell[2:-1]
+    return cell
 
 
 def _text(cell: str) -> str:

@@ -15,7 +15,8 @@ from typing import BinaryIO
 
 from budgetcli.statements.model import LayoutQuestion
 
-BLOCK = 1 << 20
+BLOCK = 1 << 20  # bytes checked at a time for UTF-8
+READ_BLOCK = 1 << 16  # bytes decoded at a time when reading lines
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 byte order mark"),
     (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 byte order mark"),
@@ -115,7 +116,7 @@ class Lines:
         decoder = codecs.getincrementaldecoder(self._encoding)(errors=errors_for(self._encoding))
         newline, pending, number = self._newline, "", 0
         while True:
-            block = self._stream.read(BLOCK)
+            block = self._stream.read(READ_BLOCK)
             text = pending + self._decode(decoder, block, number + pending.count(newline))
             if not block:
                 if text:

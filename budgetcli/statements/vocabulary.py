@@ -56,7 +56,7 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             rf"(?:debit|debits|debit amount|amount debit|debit amt|dr|dr amount|withdrawal"
             rf"|withdrawals|withdrawal amount|paid out|money out|out|soll|ausgang|ausgaben"
             rf"|debet|af|afschrijving|addebiti|addebito|uscite|cargo|cargos|debito"
-            rf"|betrag soll|soll betrag){_CODE}",
+            rf"|betrag soll|soll betrag|belastung|belastungen){_CODE}",
         ),
     ),
     Role.CREDIT: (
@@ -65,7 +65,7 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             rf"(?:credit|credits|credit amount|amount credit|credit amt|cr|cr amount|deposit"
             rf"|deposits|deposit amount|paid in|money in|in|haben|eingang|einnahmen"
             rf"|bij|bijschrijving|accrediti|accredito|entrate|abono|abonos|credito"
-            rf"|betrag haben|haben betrag){_CODE}",
+            rf"|betrag haben|haben betrag|gutschrift|gutschriften){_CODE}",
         ),
     ),
     Role.DIRECTION: (
