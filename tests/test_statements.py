@@ -591,6 +591,8 @@ def test_fingerprint_is_the_header_and_delimiter() -> None:
     other_preamble = b"Konto;1\n" + first.replace(b"Zeitraum;01.03.2024 - 31.03.2024\n", b"")
     assert detect(first).fingerprint == detect(other_preamble).fingerprint
     assert layout_fingerprint(first) == detect(first).fingerprint
+    no_header = fixture("no-header.csv")
+    assert layout_fingerprint(no_header) == detect(no_header).fingerprint
     semicolons = fixture("pipe.csv").replace(b"|", b";")
     assert detect(semicolons).fingerprint != detect(fixture("pipe.csv")).fingerprint
 

@@ -65,8 +65,13 @@ def is_blank_money(text: str) -> bool:
     return not stripped or stripped in ('=""', "-", "--")
 
 
+_PLAIN = {".": re.compile(r"[-+]?\d+(?:\.\d+)?"), ",": re.compile(r"[-+]?\d+(?:,\d+)?")}
+
+
 def parse_money(text: str, mark: str) -> Decimal | None:
     """The signed amount of a cell with decimal mark `mark`; None for an empty cell."""
+    if _PLAIN[mark].fullmatch(text):  # most cells: no sign of currency, no grouping
+        return Decimal(text if mark == "." else text.replace(",", "."))
     if is_blank_money(text):
         return None
     parts = money_parts(text)

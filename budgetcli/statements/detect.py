@@ -23,7 +23,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
@@ -64,13 +64,14 @@ from budgetcli.statements.vocabulary import (
     role_ranks,
 )
 
-SAMPLE_BYTES = 128 * 1024
+SAMPLE_BYTES = 64 * 1024
 HEADER_SEARCH = 80  # records searched for the header row
 PROFILE_ROWS = 1000  # data rows whose cells decide the columns' roles
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": ",", ";": ";", "\t": "\t", "\\t": "\t", "tab": "\t", "|": "|"}
 _CURRENCY_CELL = re.compile(r"^[A-Z]{3}$")
 _STATUS_WORDS = PENDING_WORDS | DECLINED_WORDS | DONE_WORDS
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}\b")
 
 
 @dataclass
@@ -286,8 +287,8 @@ class _Detection:
 
         _, _, delimiter, records, header_at = self._text_and_table()
         header = tuple(records[header_at].cells) if header_at is not None else None
-        width = max((len(r.cells) for r in records[self.first_data :]), default=0)
-        return fingerprint("csv", delimiter, header, width)
+        data = [r for r in records[self.first_data :] if _nonblank(r.cells)]
+        return fingerprint("csv", delimiter, header, _width(data, header))
 
     # -- stages 4-6 ------------------------------------------------------------------
 
@@ -305,7 +306,7 @@ class _Detection:
         )
         self.header = header
         self.data = data
-        width = max(max(len(r.cells) for r in data), len(header or ()))
+        width = _width(data, header)
         names = self._names(header, width)
         profiles = _profiles(data[:PROFILE_ROWS], width)
         self.names, self.profiles = names, profiles
@@ -320,6 +321,7 @@ class _Detection:
             newline=newline,
             skip_lines=skip_lines,
             header=header,
+            width=width,
             columns=columns,
             date_format=date_format,
             decimal_marks=marks,
@@ -730,25 +732,18 @@ class _Detection:
         marks: dict[int, set[str]] = field(default_factory=dict)
 
     def _scan_rest(self, date_at: int, money_at: list[int], need_dates: bool) -> _Rest:
-        """Evidence from the file after the sample: only csv-splitting and a regex a row."""
+        """Evidence from the file after the sample, cheaply: dates by one regular expression
+        over the text (only the lines it finds are split as CSV), amounts by csv alone."""
         rest = self._Rest()
         self.stream.seek(self.start)
-        lines = iter(Lines(self.stream, self.encoding, self.newline))
-        for _ in range(self.sample_lines):
-            if next(lines, None) is None:
-                return rest
-        numeric = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}\b")
+        blocks = self._blocks_after_sample()
+        if need_dates and not money_at:
+            self._scan_dates(blocks, date_at, rest)
+            return rest
+        lines = (line for block in blocks for line in io.StringIO(block))
         for cells in csv.reader(lines, delimiter=self.delimiter):
             if need_dates and date_at < len(cells):
-                match = numeric.match(cells[date_at])
-                if match:
-                    a, b = int(match[1]), int(match[2])
-                    if (a > 12 or b > 12) and not rest.example:
-                        rest.example = cells[date_at].strip()
-                    rest.max_first, rest.max_second = (
-                        max(rest.max_first, a),
-                        max(rest.max_second, b),
-                    )
+                self._date_evidence(cells[date_at], rest)
             for index in money_at:
                 if index < len(cells):
                     parts = money_parts(cells[index])
@@ -760,6 +755,50 @@ class _Detection:
             if done_dates and all(i in rest.marks for i in money_at):
                 break
         return rest
+
+    def _blocks_after_sample(self) -> Iterator[str]:
+        to_skip = self.sample_lines
+        for block in Lines(self.stream, self.encoding, self.newline).blocks():
+            if to_skip:
+                lines_here = block.count("\n")
+                if lines_here <= to_skip:
+                    to_skip -= lines_here
+                    continue
+                position = 0
+                for _ in range(to_skip):
+                    position = block.index("\n", position) + 1
+                block, to_skip = block[position:], 0
+            yield block
+
+    def _scan_dates(self, blocks: Iterator[str], date_at: int, rest: _Rest) -> None:
+        delimiter = re.escape(self.delimiter)
+        # A date cell with a day over 12 in either place; rows it finds are checked as CSV.
+        big = r"(?:1[3-9]|[23]\d)"
+        small = r"\d{1,2}"
+        candidate = re.compile(
+            rf'^(?:[^{delimiter}\n]*{delimiter}){{{date_at}}}\s*"?\s*'
+            rf"(?:{big}[-/.]{small}|{small}[-/.]{big})[-/.]\d{{2,4}}",
+            re.MULTILINE,
+        )
+        for block in blocks:
+            for match in candidate.finditer(block):
+                line_end = block.find("\n", match.start())
+                line = block[match.start() : line_end if line_end >= 0 else None]
+                cells = next(csv.reader([line], delimiter=self.delimiter), [])
+                if date_at < len(cells):
+                    self._date_evidence(cells[date_at], rest)
+                    if rest.max_first > 12 or rest.max_second > 12:
+                        return
+
+    @staticmethod
+    def _date_evidence(cell: str, rest: _Rest) -> None:
+        match = _NUMERIC_DATE.match(cell)
+        if match:
+            first, second = int(match[1]), int(match[2])
+            if (first > 12 or second > 12) and not rest.example:
+                rest.example = cell.strip()
+            rest.max_first = max(rest.max_first, first)
+            rest.max_second = max(rest.max_second, second)
 
     def _sign_rule(self, layout: Layout) -> Layout:
         overrides = self.overrides
@@ -869,16 +908,19 @@ class _Detection:
         return debit, credit
 
     def _signed_amounts(self, layout: Layout) -> list[tuple[Decimal, str, int]]:
-        """(amount as written, row text, line) of the sample's rows with a non-zero amount."""
+        """(amount as written, row text, line) of the sample's rows with a non-zero amount.
+
+        The row text ends with the direction cell after a \\x1f.
+        """
         reader = RowReader(_replace(layout, sign_rule=SignRule.NEGATIVE_OUT))
         columns = layout.columns
         text_at = [*columns.description, *([columns.payee] if columns.payee is not None else [])]
         found: list[tuple[Decimal, str, int]] = []
-        for record in self.data:
+        for record in self.data[:PROFILE_ROWS]:
             _, delta = reader.read(record.line, record.cells)
             if delta:
-                text = " ".join(_cell(record.cells, i) for i in text_at)
-                direction = _cell(record.cells, columns.direction) if columns.direction else ""
+                text = " ".join([_cell(record.cells, i) for i in text_at])
+                direction = _cell(record.cells, columns.direction)
                 found.append((delta, f"{text}\x1f{normalise_name(direction)}", record.line))
         return found
 
@@ -984,6 +1026,10 @@ def _records(lines: list[str], delimiter: str) -> list[_Record]:
         records.append(_Record(ended + 1, cells))
         ended = reader.line_num
     return records
+
+
+def _width(data: list[_Record], header: tuple[str, ...] | None) -> int:
+    return max(max((len(r.cells) for r in data), default=0), len(header or ()))
 
 
 def _nonblank(cells: Iterable[str]) -> int:

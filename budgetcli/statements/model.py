@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from budgetcli.errors import InvalidInput
@@ -161,6 +162,7 @@ class Layout:
     newline: str = "\n"
     skip_lines: int = 0
     header: tuple[str, ...] | None = None
+    width: int = 0  # the most fields a row has
     columns: Columns = field(default_factory=lambda: Columns(date=0))
     date_format: str = "%Y-%m-%d"
     decimal_marks: Mapping[str, str] = field(default_factory=dict)  # money role -> "." or ","
@@ -176,11 +178,7 @@ class Layout:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.kind, self.delimiter, self.header, self._width())
-
-    def _width(self) -> int:
-        positions = [p for ps in self.columns.used().values() for p in ps]
-        return max(positions, default=0) + 1
+        return fingerprint(self.kind, self.delimiter, self.header, self.width)
 
     def column_name(self, index: int) -> str:
         if self.header is not None and index < len(self.header) and self.header[index].strip():
@@ -262,6 +260,7 @@ class BadRow:
     error: str
 
 
+@lru_cache(maxsize=4096)
 def normalise_name(text: str) -> str:
     """A header cell as compared: no accents, case or punctuation ('Débit' -> 'debit')."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -355,6 +354,7 @@ def layout_to_dict(layout: Layout) -> dict[str, Any]:
         "newline": layout.newline,
         "skip_lines": layout.skip_lines,
         "header": list(layout.header) if layout.header is not None else None,
+        "width": layout.width,
         "columns": columns,
         "date_format": layout.date_format,
         "decimal_marks": dict(layout.decimal_marks),
@@ -398,6 +398,7 @@ def layout_from_dict(data: Mapping[str, Any]) -> Layout:
             newline=_choice(data["newline"], ("\n", "\r")),
             skip_lines=_index(data["skip_lines"]),
             header=tuple(_text(c) for c in header) if header is not None else None,
+            width=_index(data["width"]),
             columns=Columns(**column_values),
             date_format=_text(data["date_format"]),
             decimal_marks={

@@ -79,7 +79,7 @@ class RowReader:
 
     def read(self, line: int, cells: Sequence[str]) -> tuple[Outcome, Decimal | None]:
         """(outcome, signed amount with money in positive) of one record."""
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             return None, None
         layout = self.layout
         for pattern in self._skip:
@@ -189,7 +189,8 @@ class RowReader:
 def _cell(cells: Sequence[str], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
-    return unwrap_excel(cells[index])
+    cell = cells[index]
+    return cell[2:-1] if cell[:2] == '="' and cell[-1:] == '"' else cell
 
 
 def unwrap_excel(cell: str) -> str:
@@ -201,6 +202,10 @@ def unwrap_excel(cell: str) -> str:
 
 def _text(cell: str) -> str:
     # Banks put line breaks and tabs in memo fields: one line of text is what is kept.
+    if cell.isprintable():
+        if "  " not in cell and cell[:1] != " " and cell[-1:] != " ":
+            return cell
+        return " ".join(cell.split())
     return " ".join(cell.translate(_CONTROL).split())
 
 

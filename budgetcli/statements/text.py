@@ -10,6 +10,7 @@ are one line end, and a file with CR alone uses CR.
 from __future__ import annotations
 
 import codecs
+import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -100,10 +101,12 @@ def choose_newline(text: str) -> str:
 
 
 class Lines:
-    """The text lines of a byte stream, each ending in one '\\n' (as csv wants).
+    """The text lines of a byte stream, for csv.reader (which ends records at CR or LF).
 
-    A line that is not text in the encoding is kept (undecodable bytes replaced) and its
-    number recorded in `undecodable`, so the row built from it can be reported.
+    Lines are counted at LF, so CR CR LF is one line end; a file whose lines end in CR
+    alone is split at CR. A line that is not text in the encoding is kept (undecodable
+    bytes replaced) and its number recorded in `undecodable`, so the row built from it
+    can be reported.
     """
 
     def __init__(self, stream: BinaryIO, encoding: str, newline: str = "\n") -> None:
@@ -113,19 +116,28 @@ class Lines:
         self.undecodable: dict[int, str] = {}
 
     def __iter__(self) -> Iterator[str]:
+        for block in self.blocks():
+            # StringIO splits at LF in C: much faster than a loop here.
+            yield from io.StringIO(block)
+
+    def blocks(self) -> Iterator[str]:
+        """The text in pieces of whole lines, each line ending in LF (CR files too)."""
         decoder = codecs.getincrementaldecoder(self._encoding)(errors=errors_for(self._encoding))
         newline, pending, number = self._newline, "", 0
         while True:
             block = self._stream.read(READ_BLOCK)
-            text = pending + self._decode(decoder, block, number + pending.count(newline))
+            text = pending + self._decode(decoder, block, number)
             if not block:
                 if text:
-                    yield text.rstrip("\r\n") + "\n"
+                    yield text.replace("\r", "\n") if newline == "\r" else text
                 return
-            *complete, pending = text.split(newline)
-            for line in complete:
-                number += 1
-                yield line.rstrip("\r") + "\n"
+            end = text.rfind(newline) + 1
+            pending = text[end:]
+            complete = text[:end]
+            if newline == "\r":
+                complete = complete.replace("\r", "\n")
+            number += complete.count("\n")
+            yield complete
 
     def _decode(self, decoder: codecs.IncrementalDecoder, block: bytes, lines_before: int) -> str:
         try:
