@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
+from budgetcli.errors import InvalidInput
 from budgetcli.statements.cells import (
     compile_date_format,
     date_shape,
@@ -120,6 +121,7 @@ def detect(source: BinaryIO | bytes, overrides: Overrides | None = None) -> Layo
         from budgetcli.statements.ofx import ofx_layout
 
         return ofx_layout()
+    _refuse_other_formats(head)
     return _Detection(stream, start, head, overrides).run()
 
 
@@ -135,6 +137,21 @@ def layout_fingerprint(source: BinaryIO | bytes, overrides: Overrides | None = N
 
         return fingerprint("ofx", "", None, 0)
     return _Detection(stream, start, head, overrides).fingerprint_only()
+
+
+def _refuse_other_formats(head: bytes) -> None:
+    start = head[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"<?xml") or start.startswith(b"<Document"):
+        kind = "a CAMT (ISO 20022) statement" if b"camt.05" in head else "XML"
+        raise InvalidInput(
+            f"the file is {kind}, which is not read: export the statement as CSV or OFX"
+        )
+    if start[:6].lower() == b"!type:" or start[:8].lower() == b"!option:":
+        raise InvalidInput("the file is QIF, which is not read: export the statement as CSV or OFX")
+    if start.startswith(b"%PDF") or start.startswith(b"PK\x03\x04"):
+        raise InvalidInput(
+            "the file is a PDF or a spreadsheet, not text: export the statement as CSV or OFX"
+        )
 
 
 def _looks_like_ofx(head: bytes) -> bool:
@@ -400,7 +417,11 @@ class _Detection:
         debit_at = pick(Role.DEBIT, is_money)
         credit_at = pick(Role.CREDIT, is_money)
         if amount_at is not None and (debit_at is not None or credit_at is not None):
-            if Role.DEBIT not in given and Role.CREDIT not in given:
+            amount_empty = profiles[amount_at].nonempty == 0
+            if Role.AMOUNT not in given and amount_empty:
+                taken.discard(amount_at)
+                amount_at = None
+            elif Role.DEBIT not in given and Role.CREDIT not in given:
                 taken.difference_update({debit_at, credit_at})
                 debit_at = credit_at = None
             elif Role.AMOUNT not in given:
@@ -803,7 +824,7 @@ class _Detection:
     def _sign_rule(self, layout: Layout) -> Layout:
         overrides = self.overrides
         columns = layout.columns
-        given = overrides.sign_rule
+        given = SignRule(overrides.sign_rule) if overrides.sign_rule is not None else None
         if overrides.debit_value is not None or overrides.credit_value is not None:
             if columns.direction is None:
                 raise LayoutQuestion(
@@ -851,6 +872,10 @@ class _Detection:
             layout = _replace_columns(layout, direction=None)
         negatives = sum(1 for value, _, _ in signed if value < 0)
         positives = sum(1 for value, _, _ in signed if value > 0)
+        if negatives == 0 and {"expense id", "created at"} <= set(self.names):
+            return self._with(
+                layout, SignRule.POSITIVE_OUT, "budgetcli's own export: every row is an expense"
+            )
         if negatives > positives:
             return self._with(
                 layout,
@@ -1140,6 +1165,11 @@ def _check_overrides(overrides: Overrides) -> None:
     if delimiter is not None and delimiter != "\t":
         if delimiter.strip(" ").lower() not in DELIMITER_NAMES:
             raise LayoutQuestion("delimiter", f"{delimiter!r} must be ',', ';', tab or '|'")
+    if overrides.sign_rule is not None and overrides.sign_rule not in {r.value for r in SignRule}:
+        rules = ", ".join(r.value for r in SignRule)
+        raise LayoutQuestion(
+            "sign_rule", f"{overrides.sign_rule!r} is not a sign rule: use one of {rules}"
+        )
     if overrides.decimal_mark is not None and overrides.decimal_mark not in (".", ","):
         raise LayoutQuestion("decimal_mark", "the decimal mark must be '.' or ','")
     if overrides.date_format is not None and "%" not in overrides.date_format:

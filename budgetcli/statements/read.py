@@ -39,6 +39,7 @@ Row = StatementRow | SkippedRow | BadRow
 MAX_HELD = 1000
 _CONTROL = dict.fromkeys(range(32), " ") | {0x7F: " "}
 ZERO = Decimal(0)
+EMPTY = "empty"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class RowReader:
         except CellError as exc:
             return BadRow(line, str(exc)), None
         if isinstance(delta, str):
+            if delta.endswith(EMPTY) and self.balance(cells) is not None:
+                return SkippedRow(line, SkipReason.SUMMARY, "a balance, no amount"), None
             return BadRow(line, delta), None
         if delta == ZERO:
             return SkippedRow(line, SkipReason.ZERO), delta
@@ -137,11 +140,11 @@ class RowReader:
             debit = self._money(cells, self._debit)
             credit = self._money(cells, self._credit)
             if debit is None and credit is None:
-                return "the debit and credit cells are both empty"
+                return f"the debit and credit cells are both {EMPTY}"
             return abs(credit or ZERO) - abs(debit or ZERO)
         value = self._money(cells, self._amount)
         if value is None:
-            return f"the amount ({self.layout.column_name(self._amount[0] or 0)}) is empty"
+            return f"the amount ({self.layout.column_name(self._amount[0] or 0)}) is {EMPTY}"
         if rule is SignRule.NEGATIVE_OUT:
             return value
         if rule is SignRule.POSITIVE_OUT:

@@ -11,7 +11,7 @@ import re
 
 from budgetcli.statements.model import Role
 
-_CODE = r"(?: (?:in )?[a-z]{3})?"  # 'betrag eur', 'amount in usd'
+_CODE = r"(?: (?:in |en )?(?:[a-z]{3}|euros?))?"  # 'betrag eur', 'amount in usd', 'debit euros'
 
 _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
     Role.DATE: (
@@ -26,7 +26,9 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             1,
             r"date|datum|data|fecha|booking date|buchungs ?datum|buchungstag|buchung"
             r"|boek ?datum|boekingsdatum|date comptable|data contabile|fecha contable"
-            r"|created|created at|date processed|completed date|posting date|date time",
+            r"|created|created at|date processed|completed date|posting date|date time"
+            r"|bokforingsdag|bokforingsdatum|transaktionsdag|dato|bogforingsdato|data operacji"
+            r"|data ksiegowania|data transakcji",
         ),
         (2, r"posted date|post date|date posted|processed date"),
         (
@@ -40,7 +42,7 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
         (
             0,
             rf"(?:transaction |net )?(?:amount|amt|betrag|bedrag|montant|importe|importo|umsatz"
-            rf"|summe|valor){_CODE}",
+            rf"|summe|valor|belopp|belob|belop|kwota|kwota operacji){_CODE}",
         ),
         (1, r"montant de l operation|montant (?:de l )?operation|betrag in [a-z]{3}"),
         (
@@ -82,6 +84,7 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             rf"(?:running |current |closing |ledger |account |new )?(?:balance|saldo|solde"
             rf"|kontostand)(?: na (?:trn|mutatie)| nach buchung| dopo| contable)?{_CODE}",
         ),
+        (0, r"running bal|bal|saldo po(?: operacji| transakcji)?|balance after|saldo efter"),
         (1, r"available balance|saldo disponible"),
     ),
     Role.DESCRIPTION: (
@@ -92,7 +95,10 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             r"|verwendungszweck|omschrijving(?: \d)?|mededelingen|libelle|libelle operation"
             r"|detail de l ecriture|details de l operation|descrizione|causale|concepto"
             r"|descripcion|beschreibung|buchungsdetails|payment reference|reference text"
-            r"|transaction ref ?\d|transaction reference \d|purpose|remittance information",
+            r"|transaction ref ?\d|transaction reference \d|purpose|remittance information"
+            r"|libelle court|libelle simplifie|causale descrizione|descrizione operazione"
+            r"|dettagli|dettaglio|opis|opis operacji|tytul|beskrivelse|meddelande|text|tekst"
+            r"|beschrijving|transaction narrative",
         ),
     ),
     Role.PAYEE: (
@@ -102,9 +108,11 @@ _PATTERNS: dict[Role, tuple[tuple[int, str], ...]] = {
             r"|naam omschrijving|tegenpartij naam|counterparty name|beneficiary|beneficiario"
             r"|beneficiaire|empfanger|zahlungsempfanger|auftraggeber empfanger"
             r"|beguenstigter zahlungspflichtiger|begunstigter zahlungspflichtiger"
-            r"|zahlungspflichtiger|recipient|description du beneficiaire",
+            r"|recipient|description du beneficiaire|zahlungsempfanger in"
+            r"|begunstigter auftraggeber|auftraggeber begunstigter|empfanger auftraggeber"
+            r"|mottagare|odbiorca|nadawca odbiorca|nazwa odbiorcy",
         ),
-        (1, r"auftraggeber|counterparty"),
+        (1, r"auftraggeber|counterparty|zahlungspflichtiger|zahlungspflichtige r|avsandare"),
     ),
     Role.CATEGORY: ((0, r"category|kategorie|categorie|categoria|spending category|rubrik"),),
     Role.BANK_ID: (
@@ -182,6 +190,8 @@ PENDING_WORDS = frozenset(
         "pendiente",
         "in sospeso",
         "in attesa",
+        "offen",
+        "nicht gebucht",
     )
 )
 DECLINED_WORDS = frozenset(
