@@ -498,6 +498,13 @@ def test_malformed_rows_are_errors_with_their_line() -> None:
     assert [row.line for row in out_rows(rows)] == [2, 3, 7]
 
 
+def test_text_between_the_header_and_the_first_row_is_skipped() -> None:
+    data = b"Date,Description,Amount\nAccount 1234,,\n2024-01-02,A,-1.00\n2024-01-03,B,-2.00\n"
+    rows = read_all(data)[1]
+    assert rows[0] == SkippedRow(2, SkipReason.SUMMARY, "before the first row")
+    assert [r.line for r in out_rows(rows)] == [3, 4]
+
+
 def test_most_rows_unreadable_is_a_question() -> None:
     data = b"Date,Description,Amount\n2024-01-02,A,x\n2024-01-03,B,y\n2024-01-04,C,-1.00\n"
     with pytest.raises(LayoutQuestion) as caught:

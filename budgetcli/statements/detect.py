@@ -47,6 +47,7 @@ from budgetcli.statements.model import (
     SignRule,
     SkippedRow,
     StatementRow,
+    fingerprint,
     normalise_name,
 )
 from budgetcli.statements.read import BalanceChain, RowReader, Undated, unwrap_excel
@@ -133,8 +134,6 @@ def layout_fingerprint(source: BinaryIO | bytes, overrides: Overrides | None = N
     start = stream.tell()
     head = stream.read(SAMPLE_BYTES)
     if _looks_like_ofx(head):
-        from budgetcli.statements.model import fingerprint
-
         return fingerprint("ofx", "", None, 0)
     return _Detection(stream, start, head, overrides).fingerprint_only()
 
@@ -284,14 +283,13 @@ class _Detection:
 
     def _first_data_record(self, records: list[_Record]) -> int:
         data_like = [_is_data_like(r.cells) for r in records]
-        for index, record in enumerate(records):
-            if not data_like[index]:
+        for index, is_data in enumerate(data_like):
+            if not is_data:
                 continue
             following = [i for i in range(index + 1, len(records)) if _nonblank(records[i].cells)]
             window = following[:5]
             if not window or sum(data_like[i] for i in window) * 2 >= len(window):
                 return index
-            del record
         raise LayoutQuestion(
             "skip_lines",
             "no line of the file has a date and an amount, so the transactions cannot be "
@@ -300,8 +298,6 @@ class _Detection:
         )
 
     def fingerprint_only(self) -> str:
-        from budgetcli.statements.model import fingerprint
-
         _, _, delimiter, records, header_at = self._text_and_table()
         header = tuple(records[header_at].cells) if header_at is not None else None
         data = [r for r in records[self.first_data :] if _nonblank(r.cells)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -447,10 +447,3 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ValueError(f"{value!r} is not one of {allowed}")
     return str(value)
-
-
-def with_proof(layout: Layout, proof: Proof) -> Layout:
-    return replace(layout, proof=proof)
-
-
-OVERRIDE_FIELDS = tuple(f.name for f in fields(Overrides))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -98,8 +99,6 @@ def _row(transaction: Element, line: int, currency: str | None) -> Row:
         return BadRow(line, f"amount {amount_text!r} is not a number")
     if date_match is None:
         return BadRow(line, f"date {posted!r} is not an OFX date (YYYYMMDD...)")
-    from datetime import date
-
     try:
         day = date(int(date_match[1]), int(date_match[2]), int(date_match[3]))
     except ValueError:

@@ -337,6 +337,7 @@ class StatementReader:
         rows = RowReader(layout)
         chain = self.chain
         held: list[Undated] = []
+        seen_dated = False
         ended = skipped
         while True:
             try:
@@ -366,8 +367,12 @@ class StatementReader:
             if held:
                 chain.interrupt()
                 for undated in held:
-                    yield BadRow(undated.line, undated.error)
+                    if seen_dated:
+                        yield BadRow(undated.line, undated.error)
+                    else:
+                        yield SkippedRow(undated.line, SkipReason.SUMMARY, "before the first row")
                 held.clear()
+            seen_dated = True
             if isinstance(outcome, BadRow):
                 chain.interrupt()
             elif delta is not None:
