@@ -135,6 +135,7 @@ def layout_fingerprint(source: BinaryIO | bytes, overrides: Overrides | None = N
     head = stream.read(SAMPLE_BYTES)
     if _looks_like_ofx(head):
         return fingerprint("ofx", "", None, 0)
+    _refuse_other_formats(head)
     return _Detection(stream, start, head, overrides).fingerprint_only()
 
 

@@ -258,6 +258,7 @@ class BadRow:
 
     line: int
     error: str
+    empty_amount: bool = False  # its amount cells are empty (a caller may skip such rows)
 
 
 @lru_cache(maxsize=4096)

@@ -110,7 +110,7 @@ class RowReader:
         if isinstance(delta, str):
             if delta.endswith(EMPTY) and self.balance(cells) is not None:
                 return SkippedRow(line, SkipReason.SUMMARY, "a balance, no amount"), None
-            return BadRow(line, delta), None
+            return BadRow(line, delta, empty_amount=delta.endswith(EMPTY)), None
         if delta == ZERO:
             return SkippedRow(line, SkipReason.ZERO), delta
         if delta > ZERO:
