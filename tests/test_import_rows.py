@@ -950,6 +950,17 @@ def test_a_profile_reads_the_next_file_of_its_bank() -> None:
     assert [r.expense.date for r in plan.rows(ImportSummary())] == [date(2026, 3, 4)] * 2
 
 
+def test_a_profile_finds_each_files_encoding_again() -> None:
+    first = "Datum;Empfänger;Betrag\n28.02.2026;Bäcker;-3,00\n01.03.2026;Café;-2,00\n"
+    layout = detect(first.encode("cp1252"))
+    assert layout.encoding == "cp1252"
+    profile = Profile(layout.fingerprint, layout, "2026-03-02T00:00:00+00:00")
+    second = "Datum;Empfänger;Betrag\n03.04.2026;Müller;-5,00\n".encode()
+    plan = ImportPlan(io.BytesIO(second), "u1", ImportOptions(), lambda: [profile])
+    assert plan.profile == profile
+    assert [row.expense.description for row in plan.rows(ImportSummary())] == ["Müller"]
+
+
 def test_a_profile_that_does_not_fit_gives_way_to_detection() -> None:
     layout = detect(b"Date,Description,Amount\n2026-02-28,Shop,-3.00\n2026-03-01,Bus,-2.00\n")
     profile = Profile(layout.fingerprint, layout, "2026-03-02T00:00:00+00:00")

@@ -284,8 +284,11 @@ def choose_layout(
     start = stream.tell()
     try:
         if profile is not None:
+            # The encoding is found again: each file says its own (a byte-order mark, or
+            # bytes that are no UTF-8), and one read wrongly would spoil every description.
+            remembered = replace(profile.layout.as_overrides(), encoding=None)
             try:
-                layout = _detected(stream, merged(profile.layout.as_overrides(), given), start)
+                layout = _detected(stream, merged(remembered, given), start)
                 return Chosen(_remembered(layout, given, profile.label), profile)
             except LayoutQuestion:
                 if options.profile is not None:
