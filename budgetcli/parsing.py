@@ -193,6 +193,8 @@ def parse_expense_id(text: str) -> uuid.UUID:
 
 
 def _has_control_characters(text: str) -> bool:
+    if text.isprintable():  # the usual case, in C: no character of these categories
+        return False
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
 
 
