@@ -498,6 +498,21 @@ def test_malformed_rows_are_errors_with_their_line() -> None:
     assert [row.line for row in out_rows(rows)] == [2, 3, 7]
 
 
+@pytest.mark.parametrize("amounts", [("-12.50", "-1.2.3", "-3.00"), ("-12", "-1.2.3", "-3")])
+def test_an_amount_no_mark_reads_is_its_rows_error_not_a_question(
+    amounts: tuple[str, ...],
+) -> None:
+    data = "Date,Description,Amount\n" + "".join(
+        f"2024-01-0{day},Shop,{amount}\n" for day, amount in enumerate(amounts, 1)
+    )
+    layout, rows = read_all(data.encode())
+    bad = [row for row in rows if isinstance(row, BadRow)]
+    assert [(row.line, row.error) for row in bad] == [
+        (3, "amount '-1.2.3' is not a number with a decimal point")
+    ]
+    assert [row.line for row in out_rows(rows)] == [2, 4]
+
+
 def test_text_between_the_header_and_the_first_row_is_skipped() -> None:
     data = b"Date,Description,Amount\nAccount 1234,,\n2024-01-02,A,-1.00\n2024-01-03,B,-2.00\n"
     rows = read_all(data)[1]
@@ -827,6 +842,10 @@ def test_bad_money_cells(text: str, mark: str) -> None:
         ("1,250", None),
         ("1.250", None),
         ("100", None),
+        ("1.2.3", None),
+        ("1,2,3", None),
+        ("1.2,5", None),
+        ("12,34.56", None),
     ],
 )
 def test_decimal_mark_evidence(text: str, mark: str | None) -> None:

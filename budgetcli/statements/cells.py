@@ -98,17 +98,27 @@ def parse_money(text: str, mark: str) -> Decimal | None:
 
 
 def mark_evidence(number: str) -> str | None:
-    """The decimal mark a number's digits prove, or None ('1,250', '1.250', '100')."""
+    """The decimal mark a number's digits prove, or None ('1,250', '1.250', '100', and
+    '1.2.3', which no mark reads: its row is rejected, it decides nothing)."""
     dot, comma = number.rfind("."), number.rfind(",")
     if dot >= 0 and comma >= 0:
-        return "." if dot > comma else ","
-    for mark, other, position in ((",", ".", comma), (".", ",", dot)):
-        if position >= 0:
-            if number.count(mark) > 1:
-                return other
-            digits_after = len(number) - position - 1
-            return mark if digits_after != 3 else None
-    return None
+        proved: str | None = "." if dot > comma else ","
+    elif dot >= 0 or comma >= 0:
+        mark, other, position = (",", ".", comma) if comma >= 0 else (".", ",", dot)
+        if number.count(mark) > 1:
+            proved = other
+        else:
+            proved = mark if len(number) - position - 1 != 3 else None
+    else:
+        return None
+    return proved if proved is not None and _NUMBER[proved].match(number) else None
+
+
+def either_mark(number: str) -> bool:
+    """Whether a number reads with either decimal mark, to different values ('1,250')."""
+    return bool(_NUMBER["."].match(number) and _NUMBER[","].match(number)) and (
+        "," in number or "." in number
+    )
 
 
 # -- dates ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from budgetcli.errors import InvalidInput
 from budgetcli.statements.cells import (
     compile_date_format,
     date_shape,
+    either_mark,
     mark_evidence,
     money_parts,
 )
@@ -1099,7 +1100,7 @@ def _profiles(data: list[_Record], width: int) -> list[_Profile]:
             mark = mark_evidence(number)
             if mark:
                 profile.marks.add(mark)
-            elif "," in number or "." in number:
+            elif either_mark(number):
                 profile.ambiguous_separators += 1
             decimals = mark and len(number) - number.rfind(mark) - 1 <= 2
             if decimals or negative or text[:1] in "+-" or not text[0].isdigit():
