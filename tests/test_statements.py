@@ -483,6 +483,13 @@ def test_encoding_decided_by_a_byte_after_the_sample() -> None:
 # -- malformed rows ----------------------------------------------------------------------
 
 
+def test_a_proof_of_one_step_says_step() -> None:
+    data = b"Date,Description,Amount,Balance\n2024-01-02,A,-1.00,9.00\n2024-01-03,B,-2.00,7.00\n"
+    layout, _ = read_all(data)
+    assert layout.proof.status == "proven"
+    assert "(1 step, oldest first)" in layout.proof.detail
+
+
 def test_malformed_rows_are_errors_with_their_line() -> None:
     data = (
         b"Date,Description,Amount\n2024-01-02,A,-1.00\n2024-01-03,B,-2.00\n"

@@ -291,7 +291,8 @@ class BalanceChain:
         if agreeing == self.steps:
             return Proof(
                 ProofStatus.PROVEN,
-                f"the balance in {column} moves by each row's amount ({self.steps} steps, {order})",
+                f"the balance in {column} moves by each row's amount "
+                f"({self.steps} step{'s' if self.steps != 1 else ''}, {order})",
                 self.steps,
                 agreeing,
             )
