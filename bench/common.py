@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import os
 import socket
@@ -11,8 +12,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from budgetcli import config, local_engine
 from budgetcli.services.setup import init_tables
@@ -28,12 +31,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def compile_budgetcli() -> None:
+    """Byte-compile budgetcli, as pip does when it installs a package.
+
+    An editable install has no .pyc files of its own, and where PYTHONDONTWRITEBYTECODE
+    is set every `budget` run would compile every module from source (~60 ms).
+    """
+    compileall.compile_dir(REPO / "budgetcli", quiet=1)
+
+
 @contextlib.contextmanager
 def bench_environment() -> Iterator[dict[str, str]]:
     """A private config/data dir and a DynamoDB Local on a free port, stopped on exit.
 
     Yields the environment for `budget` subprocesses; os.environ is set to it too.
     """
+    compile_budgetcli()
     with tempfile.TemporaryDirectory(prefix="budget-bench-") as tmp:
         root = Path(tmp)
         paths = local_engine.EnginePaths(root / "engine")
@@ -62,15 +75,53 @@ def bench_store() -> Store:
     return store
 
 
-def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        run()
-    timings = []
+def load_items(store: Store, table: str, items: Sequence[Mapping[str, Any]]) -> None:
+    """Write new items fast: 100-put transactions from 4 threads (DynamoDB Local on disk
+    runs BatchWriteItem several times slower)."""
+    chunks = [items[i : i + 100] for i in range(0, len(items), 100)]
+    with ThreadPoolExecutor(4) as pool:
+        for written in pool.map(lambda c: store.put_if_absent(table, c, key="expense_id"), chunks):
+            assert all(written)
+
+
+def round_robin(runs: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
+    """Median seconds of each run, interleaved so machine noise hits them alike."""
+    for run in runs.values():
+        run()  # warm the page cache and the engine
+    timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
+        for name, run in runs.items():
+            timings[name].append(run())
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def timed_command(
+    argv: Sequence[str], env: dict[str, str], cpu: list[float] | None = None
+) -> Callable[[], float]:
+    """A run for `round_robin`: wall seconds of one `argv` process, which must succeed.
+
+    With `cpu`, the process's own user + system seconds are appended to it: on a busy
+    machine they move far less than the wall time, which includes waiting for a core.
+    """
+
+    def once() -> float:
         started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        process = subprocess.Popen(
+            list(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert process.stdout is not None
+        output = process.stdout.read()
+        process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - started
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {output.decode()[-500:]}")
+        if cpu is not None:
+            cpu.append(usage.ru_utime + usage.ru_stime)
+        return elapsed
+
+    return once
 
 
 def run_command(argv: Sequence[str], env: dict[str, str], stdin: str | None = None) -> None:

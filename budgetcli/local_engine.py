@@ -138,10 +138,13 @@ class _Record:
 
 
 def engine_home() -> Path:
-    """Where DynamoDB Local's jar lives: BUDGET_DYNAMODB_LOCAL_DIR, else under the data dir."""
+    """Where DynamoDB Local's jar lives: BUDGET_DYNAMODB_LOCAL_DIR, else under the data dir.
+
+    Absolute, because the engine runs from its own directory.
+    """
     if override := os.environ.get("BUDGET_DYNAMODB_LOCAL_DIR"):
-        return Path(override)
-    return config.data_dir() / "dynamodb-local"
+        return Path(override).absolute()
+    return (config.data_dir() / "dynamodb-local").absolute()
 
 
 # --- installing and verifying -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,47 @@ def test_help_does_not_import_boto3() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_help_and_usage_errors_load_no_markdown_or_traceback_renderer() -> None:
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from budgetcli.cli import app\n"
+        "for args in (['--help'], ['add', '--help'], ['local', '--help'], ['add']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code in (0, 2)\n"
+        "unused = ('markdown_it', 'pygments', 'rich.markdown', 'rich.traceback')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(unused)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_stand_ins_for_typers_unused_renderers_build_the_real_ones() -> None:
+    from rich.markdown import Markdown
+    from rich.traceback import Traceback
+
+    from budgetcli.cli import lean_help
+
+    assert isinstance(lean_help._Markdown("**bold**"), Markdown)
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        assert isinstance(
+            lean_help._Traceback.from_exception(type(exc), exc, exc.__traceback__), Traceback
+        )
+
+
+@pytest.mark.parametrize("name, command", all_commands(), ids=[n for n, _ in all_commands()])
+def test_command_annotations_are_objects_not_strings(name: str, command: Any) -> None:
+    # Typer reads every command's annotations on every run, for --help too: strings (from
+    # `from __future__ import annotations`) are compiled and evaluated each time (~6 ms).
+    strings = {
+        arg: hint for arg, hint in command.callback.__annotations__.items() if isinstance(hint, str)
+    }
+    assert not strings, f"`budget {name}` has string annotations {strings}"
+
+
 def test_installed_console_script_prints_help() -> None:
     budget = Path(sys.executable).with_name("budget")
     result = subprocess.run([str(budget), "--help"], capture_output=True, text=True)
@@ -74,6 +116,15 @@ def test_installed_console_script_prints_help() -> None:
         [sys.executable, "-m", "budgetcli", "--version"], capture_output=True, text=True
     )
     assert module.returncode == 0 and module.stdout.startswith("budget ")
+    # The process ends without the interpreter's teardown: buffered output must be out.
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    status = subprocess.run(
+        [str(budget), "local", "status", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=buffered,
+    )
+    assert status.returncode == 0 and json.loads(status.stdout)["state"] == "stopped"
 
 
 def test_unreachable_endpoint_is_exit_4_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from budgetcli.cli import app
 from budgetcli.dates import DateRange, Period
 from budgetcli.errors import ExitCode, InvalidInput
+from budgetcli.models import ReportBy
 from budgetcli.output.reports import category_records, month_records
 from budgetcli.parsing import parse_date_range
 from budgetcli.services.reports import (
@@ -21,7 +22,6 @@ from budgetcli.services.reports import (
     CategoryTotal,
     MonthReport,
     MonthTotal,
-    ReportBy,
     category_rows,
     report_period,
 )

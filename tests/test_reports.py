@@ -221,14 +221,15 @@ def test_reports_query_the_date_index_projecting_only_what_they_sum(
     report = reports.month_report(store, alice.user_id, SPAN, category="food")
     assert {op for op, _ in calls} == {"Query"}
     month_queries = [p for _, p in calls if p["TableName"] == store.table_name(EXPENSES)]
-    # Each month, and the month before the first; the other Query reads the food budget.
-    assert len(month_queries) == len(report.rows) + 1 == len(calls) - 1
+    # One Query for up to twelve months (here four, and the month before the first);
+    # the other Query reads the food budget.
+    assert len(month_queries) == 1 == len(calls) - 1
     for query in month_queries:
         assert query["IndexName"] == "user_id-date-index"
         names = query["ExpressionAttributeNames"]
         projection = query["ProjectionExpression"].replace(" ", "").split(",")
         # The category is compared in any case here, which a filter expression cannot do.
-        assert [names[name] for name in projection] == ["category", "amount"]
+        assert [names[name] for name in projection] == ["date", "category", "amount"]
         assert "FilterExpression" not in query
     assert [row.total for row in report.rows] == [
         Decimal("0.30"),
@@ -242,7 +243,15 @@ def test_reports_query_the_date_index_projecting_only_what_they_sum(
     for _, query in calls:
         names = query["ExpressionAttributeNames"]
         projection = query["ProjectionExpression"].replace(" ", "").split(",")
-        assert [names[name] for name in projection] == ["amount"]
+        assert [names[name] for name in projection] == ["date", "amount"]
+
+    calls.clear()
+    two_years = reports.month_report(
+        store, alice.user_id, Period(date(2024, 1, 1), date(2025, 12, 31))
+    )
+    # 25 months with the one before: three Queries of at most twelve months.
+    assert len([op for op, _ in calls if op == "Query"]) == 3
+    assert len(two_years.rows) == 24
 
 
 # --- order, trend, budgets ----------------------------------------------------------------

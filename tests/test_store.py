@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +211,139 @@ def test_missing_table_is_exit_4_naming_init_tables(bare_store: Store) -> None:
         bare_store.get(EXPENSES, {"expense_id": "x"})
     assert raised.value.exit_code == ExitCode.STORAGE
     assert bare_store.describe_table(EXPENSES) is None
+
+
+@pytest.mark.parametrize("service", ["dynamodb", "ses", "sns"])
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-2", "cn-north-1", "us-gov-west-1"])
+@pytest.mark.parametrize("fips", [False, True])
+def test_clients_resolve_endpoints_as_stock_botocore_does(
+    service: str, region: str, fips: bool
+) -> None:
+    import botocore.session
+
+    from budgetcli.store import botocore_session
+
+    def resolved(session: Any) -> tuple[Any, ...]:
+        session.set_config_variable("use_fips_endpoint", fips)
+        client = session.create_client(
+            service, region_name=region, aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        signer = client._request_signer
+        resolver = session._get_internal_component("endpoint_resolver")
+        prefix = client.meta.service_model.endpoint_prefix
+        return (
+            resolver.construct_endpoint(prefix, region, use_fips_endpoint=fips),
+            client.meta.endpoint_url,
+            client.meta.partition,
+            signer._signing_name,
+            signer._region_name,
+            signer._signature_version,
+        )
+
+    assert resolved(botocore_session()) == resolved(botocore.session.get_session())
+
+
+def test_endpoints_copy_is_kept_and_rebuilt_when_it_does_not_match(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from budgetcli import store as store_module
+
+    def new_client() -> Any:
+        store_module._model_loader.cache_clear()
+        return store_module.botocore_session().create_client(
+            "dynamodb", region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+
+    monkeypatch.setenv("BUDGET_DATA_DIR", str(isolated_env / "data"))
+    copy = isolated_env / "data" / "botocore-endpoints.json"
+    assert new_client().meta.endpoint_url == "https://dynamodb.eu-west-1.amazonaws.com"
+    kept = json.loads(copy.read_text())
+    services = {name for p in kept["endpoints"]["partitions"] for name in p["services"]}
+    assert services == {"dynamodb", "email", "sns"}
+    assert copy.stat().st_mode & 0o777 == 0o600
+
+    import botocore.loaders
+
+    read_by_botocore: list[str] = []
+    real_load = botocore.loaders.Loader.load_data_with_path
+
+    def recording_load(loader: Any, name: str) -> Any:
+        read_by_botocore.append(name)
+        return real_load(loader, name)
+
+    monkeypatch.setattr(botocore.loaders.Loader, "load_data_with_path", recording_load)
+    assert new_client().meta.endpoint_url == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert "endpoints" not in read_by_botocore and read_by_botocore
+
+    kept["source"] = "an older botocore"
+    kept["endpoints"]["partitions"] = []
+    copy.write_text(json.dumps(kept))
+    assert new_client().meta.endpoint_url == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert json.loads(copy.read_text())["endpoints"]["partitions"]
+
+    copy.write_text("{not json")
+    assert new_client().meta.endpoint_url == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert json.loads(copy.read_text())["endpoints"]["partitions"]
+
+
+def test_unwritable_data_dir_only_costs_the_full_read(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from budgetcli import store as store_module
+
+    monkeypatch.setenv("BUDGET_DATA_DIR", "/proc/no-such-dir")
+    store_module._model_loader.cache_clear()
+    client = store_module.botocore_session().create_client(
+        "sns", region_name="ap-southeast-2", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    assert client.meta.endpoint_url == "https://sns.ap-southeast-2.amazonaws.com"
+
+
+def test_query_reads_every_attribute_type_as_botocore_would(store: Store) -> None:
+    typed: dict[str, Any] = {
+        "text": 'plain "B": not binary',
+        "number": Decimal("-12.50"),
+        "flag": True,
+        "nested": {"list": [Decimal(1), "two", False], "empty": {}},
+        "strings": {"a", "b"},
+        "numbers": {Decimal("1.5"), Decimal(2)},
+    }
+    store.put(EXPENSES, expense(1, **typed))
+    store.put(EXPENSES, expense(2, blob=b"\x00\xffraw", **typed))
+    store.put(EXPENSES, expense(3, user="u2", none=None, **typed))
+
+    def query(user: str) -> list[dict[str, Any]]:
+        found = store.query(
+            EXPENSES, index="user_id-index", key_condition="user_id = :u", values={":u": user}
+        )
+        return sorted(found, key=lambda item: str(item["expense_id"]))
+
+    assert query("u1") == [
+        {**expense(1), **typed},
+        {**expense(2), "blob": b"\x00\xffraw", **typed},
+    ]
+    assert query("u2") == [{**expense(3, user="u2"), **typed}]
+
+
+def test_query_items_skip_botocores_parsing_unless_a_value_may_be_binary() -> None:
+    import json
+
+    from budgetcli.store import _items_as_sent
+
+    page = {"Items": [{"a": {"S": "x"}, "n": {"N": "1"}}], "Count": 1}
+    response: dict[str, Any] = {"status_code": 200, "body": json.dumps(page).encode()}
+    taken: dict[str, Any] = {}
+    _items_as_sent(response_dict=response, customized_response_dict=taken)
+    assert taken == {"Items": page["Items"]}
+    assert json.loads(response["body"]) == {"Count": 1}
+
+    for body in (b'{"Items": [{"b": {"B": "AAE="}}]}', b'{"Items": [{"b": {"BS" : []}}]}'):
+        response = {"status_code": 200, "body": body}
+        taken = {}
+        _items_as_sent(response_dict=response, customized_response_dict=taken)
+        assert taken == {} and response["body"] == body
+    error = {"status_code": 400, "body": b'{"__type": "ValidationException"}'}
+    _items_as_sent(response_dict=error, customized_response_dict=taken)
+    assert taken == {}

@@ -1,15 +1,16 @@
 """The `budget` command: one Typer app, one module per command group."""
 
-from __future__ import annotations
-
+import sys
 from typing import Annotated
 
 import typer
 
-from budgetcli import __version__
+from budgetcli import __version__, output
 from budgetcli.cli import accounts, alerts, budgets, expenses, local, reports, tables, transfer
 from budgetcli.cli.common import BudgetGroup
+from budgetcli.cli.lean_help import import_typer_help
 
+import_typer_help()
 app = typer.Typer(
     cls=BudgetGroup,
     name="budget",
@@ -51,4 +52,11 @@ for module in (accounts, expenses, budgets, alerts, transfer, reports, tables, l
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # After an error line, stdout may still hold output for a reader that has gone.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            output.forget_stdout()

@@ -1,7 +1,5 @@
 """`budget register`, `login`, `logout`, `whoami`."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -16,7 +14,7 @@ from budgetcli.cli.common import (
     open_store,
     saved_session,
 )
-from budgetcli.errors import AuthError, Field, InvalidInput
+from budgetcli.errors import AuthError, Field, Interrupted, InvalidInput
 from budgetcli.output import OutputFormat
 from budgetcli.output.accounts import user_record
 
@@ -47,12 +45,23 @@ def read_password(from_stdin: bool, *, confirm: bool) -> str:
         raise InvalidInput(
             "no terminal to ask for the password: pipe it with ", Field("password_stdin")
         )
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    try:
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    except typer.Abort as aborted:
+        # click makes Ctrl-C and Ctrl-D alike "Aborted." and exit 1; the cause tells them apart.
+        if isinstance(aborted.__context__, KeyboardInterrupt):
+            raise Interrupted("stopped at the password prompt: nothing was changed") from None
+        raise InvalidInput(
+            "no password: the input ended at the prompt (Ctrl-D); nothing was changed"
+        ) from None
     return password
 
 
 def register_account(
-    username: Annotated[str, typer.Argument(help="3-32 letters, digits, '.', '_' or '-'.")],
+    username: Annotated[
+        str,
+        typer.Argument(help="3-32 of a-z, 0-9, '.', '_' or '-' (any case; stored in lower case)."),
+    ],
     email: Annotated[str, typer.Option("--email", help="Where email alerts go.")],
     phone: Annotated[
         str | None, typer.Option("--phone", help="For SMS alerts, in E.164 form: +15551234567.")
@@ -101,6 +110,11 @@ def login(
         f"logged in as {session.username} until {session.expires_at:%Y-%m-%d %H:%M} UTC "
         f"(session in {path})"
     )
+    if location := config.remember_location():
+        output.note(
+            f"cron jobs, which lack XDG_CONFIG_HOME and XDG_DATA_HOME, will use the same "
+            f"{config.config_dir()} and {config.data_dir()} (recorded in {location})"
+        )
 
 
 def logout() -> None:

@@ -1,7 +1,5 @@
 """`budget budget set|list|rm`: monthly limits per category."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated
 

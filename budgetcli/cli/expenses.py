@@ -1,7 +1,5 @@
 """`budget add`, `list`, `edit`, `rm`."""
 
-from __future__ import annotations
-
 from datetime import date
 from itertools import islice
 from typing import Annotated
@@ -25,7 +23,10 @@ from budgetcli.output.expenses import emit_expense, emit_expenses
 DateOption = Annotated[
     str | None,
     typer.Option(
-        "--date", "-d", help="YYYY-MM-DD, today, yesterday or e.g. 'Nov 3'.", show_default=False
+        "--date",
+        "-d",
+        help="YYYY-MM-DD, today, yesterday, a weekday (the last one) or e.g. 'Nov 3'.",
+        show_default=False,
     ),
 ]
 ReceiptOption = Annotated[

@@ -1,7 +1,5 @@
 """`budget local start|stop|status`: the embedded DynamoDB Local engine."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

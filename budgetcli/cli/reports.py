@@ -1,7 +1,5 @@
 """`budget report`: spending per category or per month, with bars in the terminal."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -17,8 +15,8 @@ from budgetcli.cli.common import (
     current_user,
     open_store,
 )
+from budgetcli.models import ReportBy
 from budgetcli.output import OutputFormat
-from budgetcli.services.reports import ReportBy
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,5 @@
 """`budget init-tables`."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

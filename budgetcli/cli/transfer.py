@@ -1,9 +1,5 @@
 """`budget import` (and its profiles) and `budget export`."""
 
-from __future__ import annotations
-
-import contextlib
-import os
 import re
 import sys
 from enum import StrEnum
@@ -27,7 +23,7 @@ from budgetcli.cli.common import (
     open_store,
     option_names,
 )
-from budgetcli.errors import ExitCode, Field, InvalidInput
+from budgetcli.errors import Field, InvalidInput
 from budgetcli.output import OutputFormat
 from budgetcli.output.progress import ProgressBar
 
@@ -100,7 +96,7 @@ def parse_names(text: str) -> tuple[str, ...]:
     return names
 
 
-def parse_sign_rule(debits_negative: bool, card: bool) -> SignRule | None:
+def parse_sign_rule(debits_negative: bool, card: bool) -> "SignRule | None":
     from budgetcli.statements import SignRule
 
     if debits_negative and card:
@@ -455,13 +451,4 @@ def export(
     user = current_user(store)
     write = write_json if fmt is ExportFormat.JSON else write_csv
     with ProgressBar("exporting", None) as bar:
-        expenses = expenses_in(store, user.user_id, days)
-        try:
-            write(sys.stdout, bar.counted(expenses))
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # The reader went away (`budget export | head`): stop quietly, as cat does.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(ExitCode.ERROR) from None
+        write(sys.stdout, bar.counted(expenses_in(store, user.user_id, days)))

@@ -9,8 +9,11 @@ The modules beside this one render one kind of record each.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +25,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from budgetcli.output.layout import GAP, Block, Fitted, Layout, Pair, Stacked
+
+# Words up to this long (an expense id is 36) are kept whole in a two-column record.
+WHOLE_WORD = 40
 
 
 class OutputFormat(StrEnum):
@@ -41,9 +49,47 @@ def literal(value: object) -> Text:
     return Text(text)
 
 
+# CPython can take a large write to a pipe whose reader has gone as written whole, and
+# drop the rest silently; written in pieces, the next piece fails with BrokenPipeError.
+_PIECE = 8192
+
+
+def write_out(text: str) -> None:
+    """Write `text` to stdout in pieces, so that a reader that went away is noticed."""
+    for start in range(0, len(text), _PIECE):
+        sys.stdout.write(text[start : start + _PIECE])
+
+
+class _PiecewiseStdout:
+    """sys.stdout as Rich writes to it: in pieces (see write_out)."""
+
+    def write(self, text: str) -> int:
+        write_out(text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys.stdout, name)
+
+
+class _StdoutConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich would exit 1 here; the command ends the way coreutils do instead (cli/).
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of stdout went away")
+
+
 def stdout_console() -> Console:
     # Built per call so CliRunner's swapped streams and NO_COLOR are honoured.
-    return Console(highlight=False)
+    return _StdoutConsole(highlight=False, file=_PiecewiseStdout())  # type: ignore[arg-type]
+
+
+def forget_stdout() -> None:
+    """Once the reader of stdout has gone, what is still buffered goes to /dev/null, so
+    that Python's flush at exit has nowhere to fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):  # CliRunner's stdout has no descriptor
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def stderr_console() -> Console:
@@ -65,13 +111,20 @@ def note(message: str) -> None:
     sys.stderr.flush()
 
 
+def terminal_note(message: str) -> None:
+    """News that only a person at a terminal wants: under cron it would be mailed."""
+    if sys.stderr.isatty():
+        note(message)
+
+
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_out(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a record listing: its header, how to read it, its alignment."""
+    """One column of a record listing: its header, how to read it, its alignment, and
+    how it shows when the listing is stacked for a narrow width (see output.layout)."""
 
     header: str
     key: str
@@ -81,6 +134,11 @@ class Column:
     no_wrap: bool = False
     # Long words wrap onto the next line rather than end in "...": output is data.
     overflow: str = "fold"
+    # Stacked: part of the record's first line (its key), or a line of its own.
+    heading: bool = False
+    own_line: bool = False
+    # Cells a wrapping column needs when its text is that long (else layout.READABLE).
+    needs: int | None = None
 
 
 def emit_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -99,31 +157,91 @@ def emit_table(
     caption: str | None = None,
     show_header: bool = True,
 ) -> None:
-    # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
-    table = Table(
-        title=literal(title) if title is not None else None,
-        caption=literal(caption) if caption is not None else None,
-        show_footer=footer is not None,
-        show_header=show_header,
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    for column in columns:
-        table.add_column(
-            column.header,
-            justify=column.justify,  # type: ignore[arg-type]
-            style=column.style,
-            # A header never folds: "Categor/y" helps nobody.
-            min_width=max(column.min_width or 0, len(column.header)) or None,
-            no_wrap=column.no_wrap,
-            overflow=column.overflow,  # type: ignore[arg-type]
-            footer=literal((footer or {}).get(column.key, "")),
+    stdout_console().print(
+        listing(
+            columns,
+            list(rows),
+            title=title,
+            footer=footer,
+            caption=caption,
+            show_header=show_header,
         )
-    for row in rows:
-        table.add_row(*(literal("" if row.get(c.key) is None else row[c.key]) for c in columns))
-    stdout_console().print(table)
+    )
+
+
+def listing(
+    columns: Sequence[Column],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str | None = None,
+    footer: Mapping[str, str] | None = None,
+    caption: str | None = None,
+    show_header: bool = True,
+) -> Fitted:
+    """Records as a table while it fits the width, else stacked one under another."""
+
+    def table() -> Layout:
+        # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
+        table = Table(
+            title=literal(title) if title is not None else None,
+            caption=literal(caption) if caption is not None else None,
+            show_footer=footer is not None,
+            show_header=show_header,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        for column in columns:
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                style=column.style,
+                # A header never folds: "Categor/y" helps nobody.
+                min_width=max(column.min_width or 0, len(column.header)) or None,
+                no_wrap=column.no_wrap,
+                overflow=column.overflow,  # type: ignore[arg-type]
+                footer=literal((footer or {}).get(column.key, "")),
+            )
+        for row in rows:
+            table.add_row(*(literal(_cell(row, column)) for column in columns))
+        needs = {i: column.needs for i, column in enumerate(columns) if column.needs}
+        return Layout(table, needs)
+
+    def stacked() -> Stacked:
+        blocks = [_block(columns, row) for row in rows]
+        if footer:
+            blocks.append(_block(columns, footer))
+        return Stacked(
+            blocks,
+            title=literal(title) if title is not None else None,
+            caption=literal(caption) if caption is not None else None,
+        )
+
+    return Fitted(table, stacked=stacked)
+
+
+def _cell(row: Mapping[str, Any], column: Column) -> Any:
+    return "" if row.get(column.key) is None else row[column.key]
+
+
+def _block(columns: Sequence[Column], row: Mapping[str, Any]) -> Block:
+    """One record stacked: its heading columns on the first line, the rest below."""
+    heads = [column for column in columns if column.heading] or list(columns[:1])
+    heading = Text(GAP).join(
+        literal(_cell(row, column)) for column in heads if _cell(row, column) != ""
+    )
+    heading.stylize("bold")
+    pairs = []
+    for column in columns:
+        value = _cell(row, column)
+        if column in heads or value == "":
+            continue
+        shown = literal(value)
+        if column.style:
+            shown.stylize(column.style)
+        pairs.append(Pair(None if column.own_line or not column.header else column.header, shown))
+    return Block(heading, pairs)
 
 
 def emit_object(fmt: OutputFormat, fields: Mapping[str, Any]) -> None:
@@ -134,9 +252,12 @@ def emit_object(fmt: OutputFormat, fields: Mapping[str, Any]) -> None:
         emit_csv([Column(key, key) for key in fields], [fields])
     else:
         rows = [{"field": key, "value": value} for key, value in fields.items()]
-        emit_table(
-            [Column("", "field", style="bold"), Column("", "value")], rows, show_header=False
-        )
+        columns = [
+            Column("", "field", style="bold", no_wrap=True, heading=True),
+            # Ids and the like stay whole: stacked below the width they need.
+            Column("", "value", own_line=True, needs=WHOLE_WORD),
+        ]
+        emit_table(columns, rows, show_header=False)
 
 
 def emit_records(

@@ -26,11 +26,11 @@ ALERT_COLUMNS = [
 # People get the message's figures in columns; scripts get every field.
 HISTORY_COLUMNS = [
     Column("Created (UTC)", "created_at", no_wrap=True),
-    Column("Month", "month", no_wrap=True),
-    Column("Category", "category"),
-    Column("Level", "level", no_wrap=True),
+    Column("Month", "month", no_wrap=True, heading=True),
+    Column("Category", "category", heading=True),
+    Column("Level", "level", no_wrap=True, heading=True),
     Column("Used %", "percent", justify="right", no_wrap=True),
-    Column("Delivery", "delivery"),
+    Column("Delivery", "delivery", no_wrap=True),
 ]
 
 

@@ -7,7 +7,6 @@ terminal only: under cron an import prints nothing but its `error:` lines on std
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,15 +26,27 @@ HEADER_CELLS_SHOWN = 4
 # The proof statuses that say the reading rests on no evidence from the file.
 _GUESSES = ("unproven",)
 OWN_FORMAT = "budgetcli"
+# What a layout choice or a rejected row needs to be read comfortably when it wraps.
+TEXT_NEEDS = 30
+# Two columns, "what" and "how": a layout's choices, a profile; stacked when narrow.
+CHOICE_COLUMNS = [
+    Column("", "what", style="bold", no_wrap=True, heading=True),
+    Column("", "how", own_line=True, needs=TEXT_NEEDS),
+]
+PREVIEW_COLUMNS = [
+    Column("Date", "date", no_wrap=True, heading=True),
+    Column("Amount", "amount", justify="right", no_wrap=True, heading=True),
+    Column("Category", "category", heading=True),
+    Column("Description", "description", own_line=True, needs=TEXT_NEEDS),
+]
+ERROR_COLUMNS = [
+    Column("Line", "line", "right", no_wrap=True, heading=True),
+    Column("Rejected because", "error", own_line=True, needs=TEXT_NEEDS),
+]
 
 
 def _rows(count: int) -> str:
     return f"{count} row" if count == 1 else f"{count} rows"
-
-
-def _on_terminal(message: str) -> None:
-    if sys.stderr.isatty():
-        output.note(message)
 
 
 def preview_record(expense: Expense) -> dict[str, str]:
@@ -115,29 +126,27 @@ def emit_summary(fmt: OutputFormat, summary: ImportSummary, names: Mapping[str, 
 def _emit_tables(summary: ImportSummary, record: dict[str, Any], names: Mapping[str, str]) -> None:
     if summary.dry_run:
         output.emit_table(
-            [Column("Layout", "what", style="bold"), Column("", "how")],
+            CHOICE_COLUMNS,
             [{"what": what, "how": how} for what, how in _choices(summary)],
+            title="Layout",
+            show_header=False,
         )
         output.emit_table(
-            [
-                Column("Date", "date", no_wrap=True),
-                Column("Amount", "amount", justify="right", no_wrap=True),
-                Column("Category", "category"),
-                Column("Description", "description"),
-            ],
-            record["preview"],
-            title="First rows as they would be stored",
+            PREVIEW_COLUMNS, record["preview"], title="First rows as they would be stored"
         )
     reasons = ", ".join(f"{count} {why}" for why, count in record["skipped_by_reason"].items())
     output.emit_table(
-        [Column("Read", "read", "right")]
+        [Column("Read", "read", "right", no_wrap=True)]
         + [
-            Column("Would import", "would_import", "right")
+            Column("Would import", "would_import", "right", no_wrap=True)
             if summary.dry_run
-            else Column("Imported", "imported", "right")
+            else Column("Imported", "imported", "right", no_wrap=True)
         ]
-        + [Column("Duplicates", "duplicates", "right"), Column("Rejected", "rejected", "right")]
-        + ([Column("Skipped", "skipped", "right")] if summary.skipped else []),
+        + [
+            Column("Duplicates", "duplicates", "right", no_wrap=True),
+            Column("Rejected", "rejected", "right", no_wrap=True),
+        ]
+        + ([Column("Skipped", "skipped", "right", no_wrap=True)] if summary.skipped else []),
         [record],
         title="Dry run: nothing written" if summary.dry_run else None,
         caption=f"skipped: {reasons}" if reasons else None,
@@ -147,7 +156,7 @@ def _emit_tables(summary: ImportSummary, record: dict[str, Any], names: Mapping[
         shown = errors[:ERRORS_SHOWN]
         more = len(errors) - len(shown)
         output.emit_table(
-            [Column("Line", "line", "right"), Column("Rejected because", "error")],
+            ERROR_COLUMNS,
             shown,
             caption=render([f"and {more} more: ", Field("fmt"), " json lists them all"], names)
             if more
@@ -159,25 +168,25 @@ def _notes(summary: ImportSummary, names: Mapping[str, str]) -> None:
     """What a person at a terminal should know about how the file was read."""
     if summary.profile.used:
         used = summary.profile.used
-        _on_terminal(f"read with the layout remembered for this bank (profile {used})")
+        output.terminal_note(f"read with the layout remembered for this bank (profile {used})")
     proof = summary.proof
     if proof is not None and not summary.dry_run:
         if proof.status.value in _GUESSES:
-            _on_terminal(
+            output.terminal_note(
                 render(
                     [f"the layout is a guess ({proof.detail}): check it with ", Field("dry_run")],
                     names,
                 )
             )
         elif proof.status.value == "partly proven":
-            _on_terminal(f"warning: {proof.detail}")
+            output.terminal_note(f"warning: {proof.detail}")
     if summary.profile.saved:
-        _on_terminal(
+        output.terminal_note(
             f"layout remembered as profile {summary.profile.saved_name or summary.profile.saved}: "
             "the next file like this one needs no options"
         )
     if summary.dry_run and not summary.strict_failed:
-        _on_terminal(
+        output.terminal_note(
             f"dry run: {_rows(summary.would_import)} would be imported; nothing was written"
         )
 
@@ -212,23 +221,35 @@ def profile_record(profile: Profile) -> dict[str, Any]:
 
 
 def emit_profiles(fmt: OutputFormat, profiles: Sequence[Profile]) -> None:
-    records = [
-        profile_record(p) | {"columns": _header_text(p.layout), "saved": _minute(p.saved_at)}
-        for p in profiles
-    ]
     if fmt is OutputFormat.JSON:
         output.emit_json([profile_record(p) for p in profiles])
         return
+    for_people = fmt is OutputFormat.TABLE
+    records = [
+        profile_record(p)
+        | {
+            # A script gets every column of the header; a person the first few.
+            "columns": _header_text(p.layout) if for_people else _full_header(p.layout),
+            "saved": _minute(p.saved_at),
+        }
+        for p in profiles
+    ]
     output.emit_records(
         fmt,
         [
-            Column("Id", "profile_id", no_wrap=True),
-            Column("Name", "name"),
-            Column("Saved", "saved" if fmt is OutputFormat.TABLE else "saved_at", no_wrap=True),
-            Column("Columns", "columns"),
+            Column("Id", "profile_id", no_wrap=True, heading=True),
+            Column("Name", "name", heading=True),
+            Column("Saved", "saved" if for_people else "saved_at", no_wrap=True),
+            Column("Columns", "columns", own_line=True, needs=TEXT_NEEDS),
         ],
         records,
     )
+
+
+def _full_header(layout: Layout) -> str:
+    if layout.kind != "csv" or layout.header is None:
+        return _header_text(layout)
+    return ", ".join(cell.strip() for cell in layout.header if cell.strip())
 
 
 def emit_profile(fmt: OutputFormat, profile: Profile) -> None:
@@ -247,4 +268,7 @@ def emit_profile(fmt: OutputFormat, profile: Profile) -> None:
         rows.append({"what": "name", "how": profile.name})
     rows.append({"what": "saved", "how": profile.saved_at})
     rows += [{"what": what, "how": how} for what, how in choices]
-    output.emit_records(fmt, [Column("", "what", style="bold"), Column("", "how")], rows)
+    if fmt is OutputFormat.CSV:
+        output.emit_csv([Column("what", "what"), Column("how", "how")], rows)
+    else:
+        output.emit_table(CHOICE_COLUMNS, rows, show_header=False)

@@ -76,7 +76,7 @@ def normalise_username(text: str) -> str:
     username = text.strip().casefold()
     if not _USERNAME.match(username):
         raise InvalidInput(
-            f"username {text.strip()!r} is not allowed: use 3-32 letters, digits, '.', '_' or "
+            f"username {text.strip()!r} is not allowed: use 3-32 of a-z, 0-9, '.', '_' or "
             "'-', starting with a letter or digit"
         )
     return username

@@ -1,8 +1,8 @@
 """Reports: spending per category, and per month over a range, summed exactly in Decimal.
 
 Both are built on the ranged Query of `tables.expenses` and project only what they sum.
-A month report queries its months in parallel: each month is one short key range, and
-botocore clients are thread-safe.
+A month report queries its range a year at a time, in parallel (botocore clients are
+thread-safe), and sums each item into its month.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from budgetcli.dates import DateRange, Period, add_months, format_month, month_end, months_between
 from budgetcli.errors import Field, InvalidInput
-from budgetcli.models import category_key
+from budgetcli.models import ReportBy, category_key
 from budgetcli.money import ZERO
 from budgetcli.services.expenses import spending_by_category
 from budgetcli.store import Store
@@ -25,13 +24,9 @@ from budgetcli.tables.expenses import amounts
 
 DEFAULT_TREND_MONTHS = 12
 MAX_MONTHS = 1200
-# Month queries in flight at once; botocore keeps 10 pooled connections per client.
+# Queries in flight at once; botocore keeps 10 pooled connections per client.
 MAX_PARALLEL_QUERIES = 8
-
-
-class ReportBy(StrEnum):
-    CATEGORY = "category"
-    MONTH = "month"
+MONTHS_PER_QUERY = 12
 
 
 @dataclass(frozen=True)
@@ -184,25 +179,43 @@ def category_report(
 
 
 def sum_in_parallel(
-    store: Store, user_id: str, spans: Sequence[Period], category: str | None = None
+    store: Store, user_id: str, months: Sequence[Period], category: str | None = None
 ) -> list[tuple[Decimal, int]]:
-    """Total and count of each span, one Query per span, several in flight at once."""
+    """Total and count of each of `months` (periods within one month each, in order).
 
-    def total(span: Period) -> tuple[Decimal, int]:
-        if category is None:
-            found = [
-                amount
-                for _, amount in amounts(store, user_id, span.first, span.last, categories=False)
-            ]
-            return sum(found, ZERO), len(found)
-        sums = spending_by_category(store, user_id, span, category=category).values()
-        return sum((amount for amount, _ in sums), ZERO), sum(count for _, count in sums)
+    One Query per MONTHS_PER_QUERY months, several in flight at once: fewer, longer
+    Queries cost less than one a month (each is a request to sign, send and parse), and
+    than one for the whole range, which DynamoDB Local pages through slowly.
+    """
+    groups = [months[i : i + MONTHS_PER_QUERY] for i in range(0, len(months), MONTHS_PER_QUERY)]
 
-    if len(spans) <= 1:
-        return [total(span) for span in spans]
-    workers = min(MAX_PARALLEL_QUERIES, len(spans))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
-        return list(pool.map(total, spans))
+    def sums(group: Sequence[Period]) -> list[tuple[Decimal, int]]:
+        return _sum_months(store, user_id, group, category)
+
+    if len(groups) <= 1:
+        return [total for group in groups for total in sums(group)]
+    with ThreadPoolExecutor(min(MAX_PARALLEL_QUERIES, len(groups)), "report") as pool:
+        return [total for group_sums in pool.map(sums, groups) for total in group_sums]
+
+
+def _sum_months(
+    store: Store, user_id: str, months: Sequence[Period], category: str | None
+) -> list[tuple[Decimal, int]]:
+    """Total and count of each of `months`, from one Query from the first to the last,
+    each item counted in its month if it falls inside that month's period."""
+    bounds = {format_month(m.first): (m.first.isoformat(), m.last.isoformat()) for m in months}
+    totals = dict.fromkeys(bounds, ZERO)
+    counts = dict.fromkeys(bounds, 0)
+    wanted = category_key(category) if category is not None else None
+    for day, name, amount in amounts(
+        store, user_id, months[0].first, months[-1].last, categories=wanted is not None
+    ):
+        month = day[:7]
+        span = bounds.get(month)
+        if span and span[0] <= day <= span[1] and (wanted is None or category_key(name) == wanted):
+            totals[month] += amount
+            counts[month] += 1
+    return [(totals[month], counts[month]) for month in bounds]
 
 
 def month_report(

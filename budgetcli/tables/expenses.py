@@ -177,15 +177,27 @@ def between(
 
 
 def amounts(
-    store: Store, user_id: str, first: date, last: date, *, categories: bool = True
-) -> Iterator[tuple[str, Decimal]]:
-    """(category, amount) of each expense dated `first`..`last`, projecting only those
-    two; without `categories`, only the amount is read and the category is ""."""
-    projection = ["category", "amount"] if categories else ["amount"]
+    store: Store,
+    user_id: str,
+    first: date,
+    last: date,
+    *,
+    categories: bool = True,
+    dates: bool = True,
+) -> Iterator[tuple[str, str, Decimal]]:
+    """(date, category, amount) of each expense dated `first`..`last`, oldest first,
+    projecting only what is asked for: a date or category not read is ""."""
+    projection = [
+        name for name, wanted in (("date", dates), ("category", categories)) if wanted
+    ] + ["amount"]
     for item in query(
         store, user_id, first=first, last=last, projection=projection, newest_first=False
     ):
-        yield str(item.get("category") or ""), Decimal(item["amount"])
+        yield (
+            str(item.get("date") or ""),
+            str(item.get("category") or ""),
+            Decimal(item["amount"]),
+        )
 
 
 def existing_ids(store: Store, ids: Iterable[str], *, owner: str | None = None) -> set[str]:
