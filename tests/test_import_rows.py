@@ -1105,11 +1105,11 @@ def test_a_dry_run_table_shows_the_layout_the_rows_and_the_counts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     summary = ImportSummary(read=2, would_import=1, skipped=1, dry_run=True, preview=preview())
-    summary.skipped_by_reason["credit"] = 1
+    summary.skipped_by_reason |= {"credit": 1, "zero_amount": 2}
     out, err = emitted(capsys, summary, OutputFormat.TABLE)
     assert "budgetcli's own columns" in out and "First rows as they would be stored" in out
     assert "coffee" in out and "Would import" in out and "Imported" not in out
-    assert "skipped: 1 credit" in out
+    assert "skipped: 1 credit, 2 zero amount" in out  # words for people; JSON keeps the keys
     assert err == ""  # not a terminal: nothing but errors on stderr
 
 

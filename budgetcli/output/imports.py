@@ -134,7 +134,9 @@ def _emit_tables(summary: ImportSummary, record: dict[str, Any], names: Mapping[
         output.emit_table(
             PREVIEW_COLUMNS, record["preview"], title="First rows as they would be stored"
         )
-    reasons = ", ".join(f"{count} {why}" for why, count in record["skipped_by_reason"].items())
+    reasons = ", ".join(
+        f"{count} {why.replace('_', ' ')}" for why, count in record["skipped_by_reason"].items()
+    )
     output.emit_table(
         [Column("Read", "read", "right", no_wrap=True)]
         + [
