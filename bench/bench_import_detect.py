@@ -16,7 +16,7 @@ Windows-1252, dd.mm.yyyy dates, decimal commas, a running balance (so every row 
 checked against it), one credit in ten rows (skipped).
 
     BUDGET_DYNAMODB_LOCAL_DIR=$PWD/.cache/dynamodb-local \
-        .venv/bin/python bench/bench_import_detect.py [--rows 10000] [--rounds 3]
+        .venv/bin/python bench/bench_import_detect.py [--rows 10000] [--rounds 4]
 
 Targets (issue 14): detected / given <= 1.10; each import's rate >= 0.8x the ceiling's.
 Wall times on a shared machine move with its load; the imports' own CPU times (user +
@@ -155,7 +155,7 @@ def timed_import(argv: list[str], env: dict[str, str], expected: int) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the statement")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (median)")
     args = parser.parse_args()
 
     with bench_environment() as env:
