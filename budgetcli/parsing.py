@@ -255,6 +255,8 @@ def _first_control_character(text: str) -> str | None:
     right-to-left marks. Private-use and not-yet-assigned characters are someone's text
     too (icon fonts, emoji newer than this Python).
     """
+    if text.isprintable():  # the usual case, checked in C: no C* category at all
+        return None
     return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), None)
 
 

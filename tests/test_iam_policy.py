@@ -28,6 +28,7 @@ from budgetcli.store import Store
 from budgetcli.tables.schema import TABLES
 from tests.helpers import PASSWORD
 from tests.test_cli import all_commands
+from tests.test_no_scan import command_name
 from tests.test_web_app import write_old_shapes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,17 +215,17 @@ def session() -> list[tuple[list[str], str | None]]:
         (["edit", "{expense_id}", "--amount", "13.00"], None),
         (["rm", "{expense_id}"], None),
         (["import", "-"], "date,amount,category\n2026-11-04,1.00,food\n"),
+        (["import", "-"], "Date,Memo,Amount\n2026-11-04,Shop,-2.00\n2026-11-05,Bus,-1.00\n"),
+        (["import", "profiles", "list"], None),
+        (["import", "profiles", "name", "{profile_id}", "mybank"], None),
+        (["import", "profiles", "show", "mybank"], None),
+        (["import", "profiles", "rm", "mybank"], None),
         (["export", "--format", "json"], None),
         (["passwd", "--password-stdin"], f"{PASSWORD}\n{NEW_PASSWORD}\n"),
         (["logout"], None),
         (["login", "carol", "--password-stdin"], NEW_PASSWORD),
         (["logout", "--all"], None),
     ]
-
-
-def command_name(args: list[str], known: set[str]) -> str:
-    two_words = " ".join(args[:2])
-    return two_words if two_words in known else args[0]
 
 
 @pytest.fixture
@@ -276,14 +277,17 @@ def run_session(
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     exercised: set[str] = set()
-    expense_id = ""
+    expense_id = profile_id = ""
     for args, stdin in session():
         if args == [OLD_DATA]:
             running = ""
             write_old_shapes(store, User(str(uuid.uuid4()), "dora", "dora@example.com"))
             continue
         args = [
-            arg.replace("{expense_id}", expense_id).replace("{backup}", str(backup)) for arg in args
+            arg.replace("{expense_id}", expense_id)
+            .replace("{backup}", str(backup))
+            .replace("{profile_id}", profile_id)
+            for arg in args
         ]
         running = command_name(args, known)
         result = runner.invoke(app, args, input=stdin)
@@ -291,6 +295,9 @@ def run_session(
         if args[0] == "add" and not expense_id:
             added = runner.invoke(app, [*args, "--format", "json"])
             expense_id = json.loads(added.stdout)["expense_id"]
+        if args == ["import", "profiles", "list"]:
+            listed = runner.invoke(app, [*args, "--format", "json"])
+            profile_id = json.loads(listed.stdout)[0]["profile_id"]
         exercised.add(running)
     unexercised = known - exercised - NOT_AWS_COMMANDS
     assert not unexercised, f"add an invocation of {sorted(unexercised)} to session()"

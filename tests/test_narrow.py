@@ -6,6 +6,7 @@ commands themselves with COLUMNS set."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -257,3 +258,38 @@ def test_help_wraps_to_a_narrow_terminal_and_cuts_nothing(runner: CliRunner, wid
         assert not too_long, (path, too_long)
         for option in ("--help", "-h"):
             assert option in result.stdout, (path, result.stdout)
+
+
+STATEMENT = (
+    "Buchung;Auftraggeber/Empfänger;Verwendungszweck;Betrag;Saldo\n"
+    "02.03.2026;Bäckerei Müller am Marktplatz;Brötchen und Kaffee für das Büro;-12,50;987,50\n"
+    "28.02.2026;Stadtwerke;Abschlag Strom Februar 2026, Kundennummer 1234567890;-84,00;1000,00\n"
+)
+
+
+@pytest.mark.usefixtures("alice")
+def test_an_import_dry_run_and_its_profiles_fit_the_terminal_width(
+    runner: CliRunner, tmp_path: Any
+) -> None:
+    statement = tmp_path / "konto.csv"
+    statement.write_text(STATEMENT, encoding="utf-8")
+    assert runner.invoke(app, ["import", str(statement)]).exit_code == 0
+    listed = runner.invoke(app, ["import", "profiles", "list", "--format", "json"])
+    profile_id = json.loads(listed.stdout)[0]["profile_id"]
+    commands = [
+        (["import", str(statement), "--dry-run"], ["2026-03-02", "12.50", "84.00", "%d.%m.%Y"]),
+        (["import", "profiles", "list"], [profile_id, "Buchung"]),
+        (["import", "profiles", "show", profile_id], [profile_id, "'Betrag'", "%d.%m.%Y"]),
+    ]
+    for width in WIDTHS:
+        for args, words in commands:
+            result = runner.invoke(app, args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+            assert result.exit_code == 0, result.stderr
+            lines = result.stdout.splitlines()
+            assert all(len(line.rstrip()) <= width for line in lines), (width, result.stdout)
+            assert "…" not in result.stdout
+            for word in words:
+                assert whole(result.stdout, word), (width, args, word, result.stdout)
+    narrow = runner.invoke(app, ["import", str(statement), "--dry-run"], env={"COLUMNS": "40"})
+    # Stacked, a row keeps its date, amount and category together, as `budget list` does.
+    assert "2026-03-02  12.50  uncategorized" in narrow.stdout, narrow.stdout

@@ -10,6 +10,7 @@ import json
 import os
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,6 +250,44 @@ def test_a_removed_import_leaves_nothing_on_the_web_apps_indexes(
     (tombstone,) = [i for i in table_items(store, "expenses") if "deleted_at" in i]
     assert tombstone["user_id"] == f"REMOVED#{alice.user_id}"
     assert tombstone["deleted_by"] == alice.user_id and "date" not in tombstone
+
+
+EXPENSE_ITEM = {"expense_id", "user_id", "amount", "category", "description", "date", "created_at"}
+
+
+def index_items(store: Store, table: str, index: str) -> list[dict[str, Any]]:
+    """Every item on one of a table's indexes: what any query of that index can return."""
+    from budgetcli.store import from_item
+
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": store.table_name(table), "IndexName": index}
+    while True:
+        page = store.client.scan(**kwargs)
+        items.extend(from_item(raw) for raw in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_import_profiles_are_on_none_of_the_web_apps_indexes(
+    store: Store, web: DynamoDBClient, alice: User, runner: CliRunner, tmp_path: Path
+) -> None:
+    statement = "Date,Description,Amount\n28/02/2026,Shop,-3.00\n01/03/2026,Bus,-2.00\n"
+    (tmp_path / "bank.csv").write_text(statement)
+    result = budget(runner, "import", str(tmp_path / "bank.csv"), "--profile", "mybank")
+    assert result.exit_code == 0, result.stderr
+    key = f"IMPORT_PROFILES#{alice.user_id}"
+    assert [i["user_id"] for i in table_items(store, "users") if i["user_id"] == key] == [key]
+    # The web app finds its users by these two indexes only: the profiles are on neither.
+    for index in ("username-index", "email-index"):
+        assert [item["user_id"] for item in index_items(store, "users", index)] == [alice.user_id]
+    assert found(web.get_user_by_username("alice"))["user_id"] == alice.user_id
+    assert found(web.get_user_by_email("alice@example.com"))["user_id"] == alice.user_id
+    # What the import stored is the seed's expense item, and nothing else.
+    expenses = web.get_all_expenses(alice.user_id)
+    assert sorted(item["amount"] for item in expenses) == [Decimal("2"), Decimal("3")]
+    assert all(set(item) == EXPENSE_ITEM for item in expenses)
+    assert len(web.get_expenses_by_user(alice.user_id)) == 2
 
 
 # --- upgrading data written by budgetcli before 0.2 ---------------------------------------

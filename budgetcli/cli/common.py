@@ -148,6 +148,19 @@ class BudgetGroup(TyperGroup):
         if not _narrow_help(self, ctx, formatter):
             super().format_help(ctx, formatter)
 
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """A command may lead to groups of its own (`budget import profiles list`): a
+        first argument naming one of its `nested_groups()` runs that group instead."""
+        name, command, rest = super().resolve_command(ctx, args)
+        nested = getattr(command, "nested_groups", None)
+        if name is not None and rest and callable(nested):
+            groups: dict[str, Command] = nested()
+            if rest[0] in groups:
+                return f"{name} {rest[0]}", groups[rest[0]], rest[1:]
+        return name, command, rest
+
     def list_commands(self, ctx: Context) -> list[str]:
         """Commands by panel, in Panel's order; Typer alone would put every group last."""
         order = list(Panel)
@@ -170,7 +183,8 @@ def add_command(
     """Register `function` as the command `name` of `app`, in the --help panel `panel`."""
     if panel is not None:
         settings["rich_help_panel"] = panel
-    app.command(name, cls=BudgetCommand, **settings)(function)
+    settings.setdefault("cls", BudgetCommand)
+    app.command(name, **settings)(function)
 
 
 def group(**settings: Any) -> typer.Typer:
