@@ -586,3 +586,21 @@ def test_a_failed_backup_leaves_the_file_that_was_there(
     assert result.exit_code == ExitCode.AUTH
     assert target.read_text() == "an older backup\n"
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []
+
+
+def test_import_profiles_move_with_the_account(
+    alice: User, runner: CliRunner, tmp_path: Path, other_tables: Callable[[], Store]
+) -> None:
+    bank = "Date,Memo,Amount,Balance\n2026-11-04,Shop,-2.00,98.00\n2026-11-05,Bus,-1.00,97.00\n"
+    assert budget(runner, "import", "-", stdin=bank).exit_code == 0
+    profiles = json_of(runner, "import", "profiles", "list")
+    assert len(profiles) == 1
+    backup = back_up(runner, tmp_path / "alice.jsonl")
+    assert [line["kind"] for line in item_lines(backup)].count("import-profiles") == 1
+
+    other_tables()
+    assert restore(runner, backup).exit_code == 0
+    login(runner, "alice")
+    assert json_of(runner, "import", "profiles", "list") == profiles
+    again = budget(runner, "import", "-", "--format", "json", stdin=bank)
+    assert json.loads(again.stdout)["duplicates"] == 2

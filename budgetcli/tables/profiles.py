@@ -31,8 +31,11 @@ class StoredProfile:
     name: str | None = None
 
 
+KEY_PREFIX = "IMPORT_PROFILES#"
+
+
 def _key(user_id: str) -> dict[str, str]:
-    return {"user_id": f"IMPORT_PROFILES#{user_id}"}
+    return {"user_id": f"{KEY_PREFIX}{user_id}"}
 
 
 def _profile(profile_id: str, value: Any) -> StoredProfile | None:

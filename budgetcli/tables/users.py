@@ -19,6 +19,7 @@ from typing import Any
 
 from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables import profiles
 from budgetcli.tables.kinds import ItemKind
 from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
 
@@ -345,7 +346,7 @@ def _marker_owner(prefix: str) -> Callable[[Item], str | None]:
 # (name in a backup, key prefix); the import profiles of tables/profiles.py and the rules
 # and category tallies of tables/rules.py.
 SIDE_ITEMS: tuple[tuple[str, str], ...] = (
-    ("import-profiles", "IMPORT_PROFILES#"),
+    ("import-profiles", profiles.KEY_PREFIX),
     ("rules", "RULES#"),
     ("moves", "MOVES#"),
 )
