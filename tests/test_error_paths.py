@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import pty
+import select
 import subprocess
 import sys
 import termios
@@ -139,20 +140,28 @@ def on_a_terminal(args: list[str], keys: bytes) -> tuple[int, str]:
     written = b""
     typed = False
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(controller, 1024)
-        except OSError:  # EIO: the process has gone and the terminal is drained
-            break
-        if not chunk:
-            break
-        written += chunk
-        if not typed and b"Password:" in written:
-            time.sleep(0.2)  # let getpass turn echo off and start reading
-            os.write(controller, keys)
-            typed = True
-    os.close(controller)
-    return process.wait(timeout=60), written.decode().replace("\r\n", "\n")
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([controller], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(controller, 1024)
+            except OSError:  # EIO: the process has gone and the terminal is drained
+                break
+            if not chunk:
+                break
+            written += chunk
+            # click writes "Password:", then getpass turns echo off (discarding what was
+            # typed before) and writes the " ": keys typed after it are read.
+            if not typed and b"Password: " in written:
+                os.write(controller, keys)
+                typed = True
+        return process.wait(timeout=5), written.decode().replace("\r\n", "\n")
+    finally:
+        if process.poll() is None:
+            process.kill()  # the one process this test started, by its pid
+            process.wait()
+        os.close(controller)
 
 
 @pytest.mark.slow
