@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -126,6 +127,9 @@ def on_a_terminal(args: list[str], keys: bytes) -> tuple[int, str]:
     controller, terminal = pty.openpty()
 
     def own_terminal() -> None:
+        # A runner started in the background ignores SIGINT, and its children inherit that;
+        # a person's shell does not.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
