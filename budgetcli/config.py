@@ -29,17 +29,88 @@ _TABLE_PREFIX_RE = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 
 
 def config_dir() -> Path:
+    """BUDGET_CONFIG_DIR, else $XDG_CONFIG_HOME/budgetcli, else the one `budget login`
+    recorded (see `location_file`), else ~/.config/budgetcli."""
     if override := os.environ.get("BUDGET_CONFIG_DIR"):
         return Path(override)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / APP_NAME
+    if base := os.environ.get("XDG_CONFIG_HOME"):
+        return Path(base) / APP_NAME
+    return _recorded_location("config_dir") or _home_config_dir()
 
 
 def data_dir() -> Path:
+    """BUDGET_DATA_DIR, else $XDG_DATA_HOME/budgetcli, else the one `budget login`
+    recorded (see `location_file`), else ~/.local/share/budgetcli."""
     if override := os.environ.get("BUDGET_DATA_DIR"):
         return Path(override)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_NAME
+    if base := os.environ.get("XDG_DATA_HOME"):
+        return Path(base) / APP_NAME
+    return _recorded_location("data_dir") or _home_data_dir()
+
+
+def _home_config_dir() -> Path:
+    return Path.home() / ".config" / APP_NAME
+
+
+def _home_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / APP_NAME
+
+
+def location_file() -> Path:
+    """Where `budget login` records the directories it used when XDG variables chose
+    them, so that a run without those variables (cron) uses the same ones.
+
+    It is in the one place both can find from HOME alone: ~/.config/budgetcli/.
+    """
+    return _home_config_dir() / "location.json"
+
+
+def _recorded_location(name: str) -> Path | None:
+    import json
+
+    path = location_file()
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        recorded = None
+    value = recorded.get(name) if isinstance(recorded, dict) else None
+    if not isinstance(value, str) or not Path(value).is_absolute():
+        raise ConfigError(
+            f"{path} is not a record budgetcli can read: delete it, then run "
+            "`budget login` again from your usual shell"
+        )
+    return Path(value)
+
+
+def remember_location() -> Path | None:
+    """After `budget login`: record the config and data directories when XDG variables
+    chose them, for runs without those variables (cron); forget any earlier record when
+    they are the defaults. Returns the record's path when one was written.
+
+    BUDGET_CONFIG_DIR and BUDGET_DATA_DIR are explicit choices, for tests and demos as
+    much as people: a run with them records nothing.
+    """
+    import json
+
+    if os.environ.get("BUDGET_CONFIG_DIR") or os.environ.get("BUDGET_DATA_DIR"):
+        return None
+    if not (os.environ.get("XDG_CONFIG_HOME") or os.environ.get("XDG_DATA_HOME")):
+        return None  # this run found its directories as cron will
+    record = {"config_dir": str(config_dir()), "data_dir": str(data_dir())}
+    path = location_file()
+    if record == {"config_dir": str(_home_config_dir()), "data_dir": str(_home_data_dir())}:
+        path.unlink(missing_ok=True)
+        return None
+    data = json.dumps(record, indent=2).encode() + b"\n"
+    try:
+        unchanged = path.read_bytes() == data
+    except OSError:
+        unchanged = False
+    if not unchanged:
+        write_file_atomically(path, data)
+    return path
 
 
 def config_file() -> Path:
@@ -115,12 +186,40 @@ def _int_setting(name: str, raw: object, low: int, high: int) -> int:
     return value
 
 
+# The keys config.toml may hold; anything else is a typo that would be ignored silently.
+CONFIG_KEYS = (
+    "backend",
+    "endpoint_url",
+    "table_prefix",
+    "local_port",
+    "local_heap_mb",
+    "session_days",
+    "region",
+    "ses_sender",
+    "timeout_seconds",
+)
+
+
+def _check_keys(path: Path, values: dict[str, Any]) -> None:
+    import difflib
+
+    for key in values:
+        if key not in CONFIG_KEYS:
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            known = ", ".join(CONFIG_KEYS)
+            hint = f"did you mean {close[0]}?" if close else f"the keys are {known}"
+            raise ConfigError(f"{path} has an unknown setting {key!r}: {hint}")
+
+
 def load_settings() -> Settings:
     """Settings from the environment and config.toml, validated."""
     path = config_file()
     file_values = _read_config_file(path)
+    _check_keys(path, file_values)
 
     def pick(env_name: str, key: str) -> object | None:
+        """The environment's value, else the file's; None when neither sets it (an empty
+        variable counts as unset; a value in the file, even 0 or "", is checked)."""
         if (value := os.environ.get(env_name)) not in (None, ""):
             return value
         return file_values.get(key)
@@ -155,15 +254,19 @@ def load_settings() -> Settings:
         backend=backend,
         endpoint_url=str(endpoint_url) if endpoint_url else None,
         table_prefix=table_prefix,
-        local_port=_int_setting("local_port", port, 1024, 65535) if port else DEFAULT_LOCAL_PORT,
+        local_port=_int_setting("local_port", port, 1024, 65535)
+        if port is not None
+        else DEFAULT_LOCAL_PORT,
         local_heap_mb=_int_setting("local_heap_mb", heap, 64, 8192)
-        if heap
+        if heap is not None
         else DEFAULT_LOCAL_HEAP_MB,
-        session_days=_int_setting("session_days", days, 1, 365) if days else DEFAULT_SESSION_DAYS,
+        session_days=_int_setting("session_days", days, 1, 365)
+        if days is not None
+        else DEFAULT_SESSION_DAYS,
         region=str(region) if region else None,
         ses_sender=str(sender) if sender else None,
         timeout_seconds=_int_setting("timeout_seconds", timeout, 1, 300)
-        if timeout
+        if timeout is not None
         else DEFAULT_TIMEOUT_SECONDS,
     )
 
@@ -199,7 +302,7 @@ def read_session_file() -> tuple[object | None, bool]:
         return {"corrupt": True}, fixed
 
 
-def write_session_file(data: dict[str, str]) -> Path:
+def write_session_file(data: dict[str, Any]) -> Path:
     import json
 
     path = session_file()

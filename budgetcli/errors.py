@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     AUTH = 3
     STORAGE = 4
     INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: what coreutils end with when their reader goes away
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class ConfigError(BudgetError):
     pass
 
 
+class BadUsage(BudgetError):
+    """Options that cannot go together; exit 2 like any other usage error."""
+
+    exit_code = ExitCode.USAGE
+
+
 class AuthError(BudgetError):
     exit_code = ExitCode.AUTH
 
@@ -83,6 +90,12 @@ class StorageUnavailable(StorageError):
 
 class TablesMissing(StorageError):
     pass
+
+
+class Interrupted(BudgetError):
+    """Stopped by Ctrl-C."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class EngineError(BudgetError):

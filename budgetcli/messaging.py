@@ -12,7 +12,7 @@ from typing import Any
 
 from budgetcli.config import Settings
 from budgetcli.errors import ConfigError
-from budgetcli.store import botocore_session
+from budgetcli.store import botocore_session, known_profile
 
 Send = Callable[[str, str], None]
 """Sends (subject, body) to one recipient; raises DeliveryFailed."""
@@ -33,7 +33,10 @@ def _client(service: str, settings: Settings) -> Any:
         read_timeout=timeout,
     )
     try:
-        return botocore_session().create_client(service, region_name=settings.region, config=config)
+        with known_profile():
+            return botocore_session().create_client(
+                service, region_name=settings.region, config=config
+            )
     except NoRegionError:
         raise ConfigError(
             f"no AWS region for {service.upper()}: set AWS_REGION (or region in config.toml)"

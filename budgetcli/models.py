@@ -18,8 +18,16 @@ from budgetcli.money import percent_of
 
 def category_key(name: str) -> str:
     """The form categories are compared in: `Food` from the web app and `food` typed here
-    are one category. NFC first, so that "café" typed and "café" pasted are one too."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).strip().lower())
+    are one category. NFC first, so that "café" typed and "café" pasted are one too.
+
+    `"İ".lower()` is "i" + U+0307 COMBINING DOT ABOVE, a dot that misaligns tables: the
+    key has a plain "i" there, for `İ` and for the dotted form earlier versions stored.
+    """
+    lowered = unicodedata.normalize("NFC", name).strip().lower().replace(_DOTTED_I, "i")
+    return unicodedata.normalize("NFC", lowered)
+
+
+_DOTTED_I = "i\u0307"
 
 
 @dataclass(frozen=True)

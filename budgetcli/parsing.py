@@ -87,8 +87,11 @@ def _check_year(day: date, text: str) -> date:
 
 
 def parse_date(text: str, *, today: date | None = None, date_format: str | None = None) -> date:
-    """A calendar date from ISO (2026-11-03), `today`, `yesterday`, or `Nov 3`/`3 Nov 2026`.
+    """A calendar date from ISO (2026-11-03), `today`, `yesterday`, a weekday name (the
+    most recent one, today included), or `Nov 3`/`3 Nov 2026` (this year when no year).
 
+    Refused rather than guessed: day-first or month-first numbers (03/11/2026), years of
+    two digits (26-11-01), and dates without a day (`2026-11`, `Nov`) or a month (`15th`).
     With `date_format`, only that strptime pattern is accepted.
     """
     raw = text.strip()
@@ -102,6 +105,38 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
             raise InvalidInput(
                 f"date {_quoted(text)} does not match the format {date_format!r}"
             ) from None
+    words = [word for word in re.split(r"[\s,]+", raw.lower()) if word]
+    weekdays = {_WEEKDAYS[word.rstrip(".")] for word in words if word.rstrip(".") in _WEEKDAYS}
+    if not weekdays:
+        return _calendar_date(raw, text, today)
+    if len(weekdays) > 1:
+        raise InvalidInput(f"date {_quoted(text)} names two weekdays: give one date")
+    [weekday] = weekdays
+    rest = " ".join(word for word in words if word.rstrip(".") not in _WEEKDAYS)
+    if not rest:
+        return today - timedelta(days=(today.weekday() - weekday) % 7)
+    day = _calendar_date(rest, text, today)
+    if day.weekday() != weekday:
+        raise InvalidInput(
+            f"date {_quoted(text)} says {_WEEKDAY_NAMES[weekday]} but {day} is a "
+            f"{_WEEKDAY_NAMES[day.weekday()]}: check the date"
+        )
+    return day
+
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAYS = {
+    name: number
+    for number, full in enumerate(_WEEKDAY_NAMES)
+    for name in (full.lower(), full[:3].lower())
+}
+# 26-11-01, 11/26/01, 3.11.26: which number is the year?
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2}\.?$", re.ASCII)
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)", re.ASCII)
+
+
+def _calendar_date(raw: str, text: str, today: date) -> date:
+    """`raw` (without weekday names) as a date; `text` is what the person typed."""
     lowered = raw.lower()
     if lowered == "today":
         return today
@@ -119,20 +154,41 @@ def parse_date(text: str, *, today: date | None = None, date_format: str | None 
                 f"date {_quoted(text)} could be day-first or month-first: write it as "
                 "YYYY-MM-DD or like '3 Nov 2026'"
             )
+    if _TWO_DIGIT_YEAR.match(raw):
+        raise AmbiguousDate(
+            f"date {_quoted(text)} has a two-digit year, so which number is the year is "
+            "a guess: write it as YYYY-MM-DD or like '3 Nov 2026'"
+        )
     if re.fullmatch(r"\d+", raw):
         # dateutil reads a bare number as a day of this month or a year: too surprising.
         raise InvalidInput(f"date {_quoted(text)} is not a date: use YYYY-MM-DD")
     from dateutil import parser as dateutil_parser
 
-    default = datetime(today.year, today.month, 1)
+    # Parsed twice with defaults that differ in every field: a field that comes out
+    # different in the two was not written, and dateutil would have filled it in silently.
     try:
-        parsed = dateutil_parser.parse(raw, default=default, fuzzy=False)
+        parsed = dateutil_parser.parse(raw, default=datetime(today.year, 1, 1), fuzzy=False)
+        probe = dateutil_parser.parse(raw, default=datetime(today.year - 4, 3, 2), fuzzy=False)
     except (ValueError, OverflowError, dateutil_parser.ParserError):
         raise InvalidInput(
             f"date {_quoted(text)} is not a date: use YYYY-MM-DD, today, yesterday or 'Nov 3'"
         ) from None
     if (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) != (0, 0, 0, 0):
         raise InvalidInput(f"date {_quoted(text)} has a time of day: give only the date")
+    if parsed.day != probe.day:
+        raise InvalidInput(
+            f"date {_quoted(text)} has no day: write the whole date, like 2026-11-03 "
+            "or '3 Nov 2026'"
+        )
+    if parsed.month != probe.month:
+        raise InvalidInput(
+            f"date {_quoted(text)} has no month: write the whole date, like 2026-11-03 "
+            "or '3 Nov 2026'"
+        )
+    if parsed.year == probe.year and not _FOUR_DIGITS.search(raw):
+        raise AmbiguousDate(
+            f"date {_quoted(text)} has a two-digit year: write the year in full, like '3 Nov 2026'"
+        )
     return _check_year(parsed.date(), text)
 
 
@@ -192,32 +248,55 @@ def parse_expense_id(text: str) -> uuid.UUID:
         ) from None
 
 
-def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+def _first_control_character(text: str) -> str | None:
+    """The first control character (Cc) or lone surrogate (Cs) in `text`, if any.
+
+    Format characters (Cf) are text: the zero-width joiner in emoji, the ZWNJ of Persian,
+    right-to-left marks. Private-use and not-yet-assigned characters are someone's text
+    too (icon fonts, emoji newer than this Python).
+    """
+    if text.isprintable():  # the usual case, checked in C: no C* category at all
+        return None
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), None)
+
+
+def _refuse_control_characters(field: str, text: str) -> None:
+    if (found := _first_control_character(text)) is not None:
+        raise InvalidInput(
+            f"{field} contains the control character U+{ord(found):04X}: write it as one "
+            "line, without tabs or other control characters"
+        )
+
+
+def _visible(text: str) -> bool:
+    """Whether anything in `text` shows: not only marks, spaces and format characters."""
+    return any(unicodedata.category(ch)[0] not in "CZM" for ch in text)
 
 
 def parse_category(text: str) -> str:
     """Trimmed, lower-cased, 1-64 characters, no control characters (see `category_key`)."""
+    _refuse_control_characters("category", text.strip())
     category = category_key(text)
-    if not category:
+    if not _visible(category):
         raise InvalidInput("category is empty: name one, like food")
     if len(category) > MAX_CATEGORY_LENGTH:
         raise InvalidInput(f"category is longer than {MAX_CATEGORY_LENGTH} characters")
-    if _has_control_characters(category):
-        raise InvalidInput("category contains control characters")
     return category
 
 
 def parse_description(text: str | None) -> str:
-    """Trimmed, at most 500 characters, no control characters; may be empty."""
+    """Trimmed, at most 500 characters, no control characters; may be empty.
+
+    Otherwise kept exactly as written: not even normalised, since NFC would change
+    some CJK characters people write names with.
+    """
     description = (text or "").strip()
     if len(description) > MAX_DESCRIPTION_LENGTH:
         raise InvalidInput(
             f"description is {len(description)} characters long; the limit is "
             f"{MAX_DESCRIPTION_LENGTH}"
         )
-    if _has_control_characters(description):
-        raise InvalidInput("description contains control characters such as tabs or newlines")
+    _refuse_control_characters("description", description)
     return description
 
 

@@ -129,7 +129,6 @@ def dynamodb_client(
 
     # Each attempt waits at most timeout_seconds, so a hung endpoint fails in bounded time.
     timeout = settings.timeout_seconds
-    session: Any = botocore_session()
     if settings.backend == "aws":
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 5},
@@ -137,9 +136,10 @@ def dynamodb_client(
             read_timeout=timeout,
         )
         try:
-            client: DynamoDBClient = session.create_client(
-                "dynamodb", region_name=settings.region, config=config
-            )
+            with known_profile():
+                client: DynamoDBClient = botocore_session().create_client(
+                    "dynamodb", region_name=settings.region, config=config
+                )
         except NoRegionError:
             raise ConfigError(
                 "no AWS region configured: set AWS_REGION, or region in config.toml"
@@ -158,14 +158,18 @@ def dynamodb_client(
         endpoint = local_engine.ensure_running(settings, on_start=on_engine_start)
     # DynamoDB Local accepts any credentials; a custom endpoint may want the real ones.
     use_own_credentials = bool(settings.endpoint_url and os.environ.get("AWS_ACCESS_KEY_ID"))
-    local_client: DynamoDBClient = session.create_client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=settings.region or "us-east-1",
-        config=config,
-        aws_access_key_id=None if use_own_credentials else "budgetcli",
-        aws_secret_access_key=None if use_own_credentials else "local",
-    )
+    # With placeholder credentials no AWS profile is used: a wrong AWS_PROFILE, set for
+    # something else, must not stop the local engine.
+    session = botocore_session(with_profile=use_own_credentials)
+    with known_profile():
+        local_client: DynamoDBClient = session.create_client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=settings.region or "us-east-1",
+            config=config,
+            aws_access_key_id=None if use_own_credentials else "budgetcli",
+            aws_secret_access_key=None if use_own_credentials else "local",
+        )
     return local_client
 
 
@@ -259,18 +263,35 @@ def _endpoints_of(endpoints: Any, services: Sequence[str]) -> Any:
     return trimmed
 
 
-def botocore_session() -> Any:
+def botocore_session(*, with_profile: bool = True) -> Any:
     """A new botocore session (sessions are not thread-safe) sharing one loader of the
     service models, which take ~90 ms to read: once per process, not once per client.
-    `messaging` builds its SES and SNS clients on it too.
+    `messaging` builds its SES and SNS clients on it too. Without `with_profile`, it
+    ignores AWS_PROFILE.
 
     botocore, not boto3: the same clients and credential chain, ~100 ms less to import.
     """
     import botocore.session
 
-    session = botocore.session.get_session()
+    overrides = None if with_profile else {"profile": (None, None, None, None)}
+    session = botocore.session.Session(session_vars=overrides)
     session.register_component("data_loader", _model_loader())
     return session
+
+
+@contextmanager
+def known_profile() -> Iterator[None]:
+    """botocore's ProfileNotFound (AWS_PROFILE names no profile) as one line, exit 1."""
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        yield
+    except ProfileNotFound as exc:
+        profile = exc.kwargs.get("profile", "")
+        raise ConfigError(
+            f"AWS_PROFILE is {profile!r}, which is not a profile in your AWS config or "
+            "credentials files: fix AWS_PROFILE (see `aws configure list-profiles`) or unset it"
+        ) from None
 
 
 def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None = None) -> Store:
@@ -291,6 +312,32 @@ def connect(settings: Settings, *, on_engine_start: Callable[[str], None] | None
     )
 
 
+def location(settings: Settings, store: Store) -> dict[str, str]:
+    """Where `store`'s tables are, as a session file records them: the backend, the table
+    prefix, and the engine's data directory, the endpoint, or the AWS region and endpoint
+    botocore resolved (AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...). Sends no request, and
+    starts no engine."""
+    where = {"backend": settings.backend, "table_prefix": store.prefix}
+    if settings.backend == "aws":
+        meta = store.client.meta
+        return where | {"region": str(meta.region_name), "endpoint": str(meta.endpoint_url)}
+    if settings.endpoint_url:
+        return where | {"endpoint": settings.endpoint_url, "region": settings.region or "us-east-1"}
+    from budgetcli import config
+
+    return where | {"data_dir": str(config.data_dir().resolve())}
+
+
+class _Null:
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+"""An attribute stored as DynamoDB's NULL: `to_item` leaves out attributes that are None,
+so an item read back (where NULL became None) is written as it was with this instead."""
+
+
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """Plain Python to DynamoDB attribute values. Floats are refused: use Decimal."""
     return {key: _attribute(value) for key, value in data.items() if value is not None}
@@ -304,7 +351,7 @@ def from_item(raw: Mapping[str, Any]) -> Item:
 # boto3.dynamodb.types does the same, but importing it imports all of boto3 (~100 ms on
 # every command); these cover every type DynamoDB has.
 def _attribute(value: Any) -> dict[str, Any]:
-    if value is None:
+    if value is None or value is NULL:
         return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}
@@ -321,7 +368,9 @@ def _attribute(value: Any) -> dict[str, Any]:
             return {"SS": sorted(value)}
         if all(isinstance(item, int | Decimal) and not isinstance(item, bool) for item in value):
             return {"NS": [_number(item) for item in value]}
-        raise TypeError(f"a set must hold only strings or only numbers: {value!r}")
+        if all(isinstance(item, bytes | bytearray) for item in value):
+            return {"BS": sorted(bytes(item) for item in value)}
+        raise TypeError(f"a set must hold only strings, only numbers or only bytes: {value!r}")
     if isinstance(value, list | tuple):
         return {"L": [_attribute(item) for item in value]}
     if isinstance(value, float):

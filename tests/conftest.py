@@ -143,7 +143,7 @@ def remember_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every password hashed and every token issued is recorded for the secrets check."""
     import werkzeug.security
 
-    from budgetcli.services import accounts
+    from budgetcli.services import accounts, passwords
 
     real = werkzeug.security.generate_password_hash
 
@@ -153,6 +153,8 @@ def remember_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         werkzeug.security, "generate_password_hash", secret_guard.recording_hash(cheaper_scrypt)
     )
+    # Hashes at the suite's cost are not "weaker than the default", so logins keep them.
+    monkeypatch.setattr(passwords, "DEFAULT_SCRYPT", TEST_SCRYPT)
     monkeypatch.setattr(accounts, "secrets", secret_guard.RecordingSecrets())
 
 

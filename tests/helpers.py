@@ -15,7 +15,7 @@ from typing import Any
 from budgetcli import config
 from budgetcli.models import Budget, Expense, User
 from budgetcli.services import accounts, budgets
-from budgetcli.store import Store, from_item
+from budgetcli.store import Store, from_item, location
 from budgetcli.tables import users
 from budgetcli.tables.expenses import to_item as expense_item
 from tests import secret_guard
@@ -62,14 +62,19 @@ def seed_session(store: Store, user: User) -> User:
         expires=int(expires_at.timestamp()),
         expired=[],
     )
-    session = accounts.Session(user.user_id, user.username, token, expires_at)
+    session = accounts.Session(user.user_id, user.username, token, expires_at, where(store))
     config.write_session_file(session.to_dict())
     return user
 
 
+def where(store: Store) -> dict[str, str]:
+    """The location of `store`'s tables, as a session file records it."""
+    return location(config.load_settings(), store)
+
+
 def log_in(store: Store, username: str, password: str = PASSWORD) -> User:
     """Log `username` in through the service and write the session file, as `budget login` does."""
-    session = accounts.login(store, username, password, days=30)
+    session = accounts.login(store, username, password, days=30, location=where(store))
     config.write_session_file(session.to_dict())
     return accounts.verify_session(store, session)
 

@@ -77,8 +77,9 @@ def valid_session(**changes: str) -> dict[str, str]:
         "{}",
         json.dumps(valid_session(expires_at="2026-11-01T00:00:00")),  # no time zone
         json.dumps(valid_session(token="")),
+        json.dumps(valid_session() | {"store": "smart-budget"}),
     ],
-    ids=["expired", "corrupt", "empty", "naive-time", "empty-token"],
+    ids=["expired", "corrupt", "empty", "naive-time", "empty-token", "store-not-a-map"],
 )
 def test_unusable_session_files_are_exit_3_before_storage(runner: CliRunner, content: str) -> None:
     config.write_file_atomically(config.session_file(), content.encode())
@@ -98,3 +99,52 @@ def test_logout_of_a_corrupt_session_removes_the_file(runner: CliRunner) -> None
     result = invoke(runner, ["logout"])
     assert (result.exit_code, result.stderr) == (0, "removed an unusable session file\n")
     assert not config.session_file().exists()
+
+
+ELSEWHERE = {
+    "backend": "aws",
+    "table_prefix": "smart-budget",
+    "region": "eu-west-1",
+    "endpoint": "https://dynamodb.eu-west-1.amazonaws.com",
+}
+
+
+@pytest.mark.parametrize("command", [["whoami"], ["logout"], ["logout", "--all"], ["list"]])
+def test_a_session_for_other_tables_is_refused_before_storage(
+    runner: CliRunner, no_storage: None, command: list[str]
+) -> None:
+    session = json.dumps(valid_session() | {"store": ELSEWHERE})
+    config.write_file_atomically(config.session_file(), session.encode())
+    result = invoke(runner, command)
+    assert result.exit_code == ExitCode.AUTH
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(
+        "error: the session is for tables smart-budget-* in AWS eu-west-1 "
+        "(https://dynamodb.eu-west-1.amazonaws.com), not tables smart-budget-* on the local "
+        "engine in "
+    )
+    assert config.session_file().read_text() == session  # kept: it is valid over there
+
+
+@pytest.mark.parametrize(
+    "stdin, error",
+    [
+        ("correct horse battery staple\ncorrect horse battery staple\n", "is the same as"),
+        ("correct horse battery staple\nshort\n", "password is too short"),
+        ("correct horse battery staple\n\n", "--password-stdin read no password"),
+    ],
+    ids=["same", "too-short", "missing"],
+)
+def test_passwd_refuses_a_bad_new_password_before_storage(
+    runner: CliRunner, no_storage: None, stdin: str, error: str
+) -> None:
+    config.write_session_file(valid_session())
+    result = invoke(runner, ["passwd", "--password-stdin"], stdin)
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.startswith("error: ") and error in result.stderr
+
+
+def test_passwd_needs_a_session_before_asking_anything(runner: CliRunner, no_storage: None) -> None:
+    result = invoke(runner, ["passwd"])
+    assert result.exit_code == ExitCode.AUTH
+    assert result.stderr == "error: not logged in: run `budget login USERNAME`\n"

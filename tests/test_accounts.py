@@ -236,7 +236,7 @@ def test_session_file_is_private_and_holds_no_password(alice: User) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     data = session_data()
-    assert set(data) == {"user_id", "username", "token", "expires_at"}
+    assert set(data) == {"user_id", "username", "token", "expires_at", "store"}
     assert PASSWORD not in path.read_text()
 
 

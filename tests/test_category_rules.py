@@ -34,7 +34,7 @@ from budgetcli.services.categories.rules import (
 from budgetcli.services.categories.text import payee_of, words_of
 from budgetcli.services.imports.categorising import categorised
 from budgetcli.services.imports.model import ImportOptions, ImportSummary
-from budgetcli.services.imports.rows import parsed_rows
+from budgetcli.services.imports.rows import own_format_rows
 
 # --- payees --------------------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ def import_rows(
     summary = ImportSummary()
     lines = text.splitlines(keepends=True)
     rows = categorised(
-        parsed_rows(lines, "owner", ImportOptions(**options), summary), summary, categorizer
+        own_format_rows(lines, "owner", ImportOptions(**options), summary), summary, categorizer
     )
     return [row.expense for row in rows], summary
 
@@ -475,7 +475,7 @@ def test_rows_are_read_ahead_while_the_categorizer_loads() -> None:
 
     summary = ImportSummary()
     rows = categorised(
-        parsed_rows(statement(), "owner", ImportOptions(), summary),
+        own_format_rows(statement(), "owner", ImportOptions(), summary),
         summary,
         BackgroundCategorizer(load),
     )

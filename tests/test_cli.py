@@ -29,6 +29,10 @@ def all_commands() -> list[tuple[str, Any]]:
                 walk(f"{prefix}{name} ", command)
             else:
                 found.append((f"{prefix}{name}", command))
+            nested = getattr(command, "nested_groups", None)
+            if callable(nested):  # `budget import profiles ...`
+                for name_there, nested_group in nested().items():
+                    walk(f"{prefix}{name} {name_there} ", nested_group)
 
     assert isinstance(root, typer.core.TyperGroup)
     walk("", root)

@@ -34,6 +34,10 @@ def program_commands() -> dict[str, set[str]]:
                 walk(f"{path} ", command)
             else:
                 found[path] = options
+            nested = getattr(command, "nested_groups", None)
+            if callable(nested):  # `budget import profiles ...`
+                for name_there, nested_group in nested().items():
+                    walk(f"{path} {name_there} ", nested_group)
 
     root = typer.main.get_command(app)
     assert isinstance(root, TyperGroup)

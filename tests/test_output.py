@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from budgetcli import output
 from budgetcli.dates import Period
 from budgetcli.models import Alert, Budget, BudgetStatus, DeliveryStatus, Level
 from budgetcli.output import OutputFormat
@@ -308,7 +309,7 @@ def test_budget_bars_fill_with_the_percent_used_up_to_the_limit() -> None:
     assert 0 < bars["half"].count("━") < len(bars["full"])
 
 
-# --- 40 columns: tables that do not fit even without their bar ------------------------------
+# --- 40 columns: tables that do not fit even without their bar are stacked ---------------
 
 
 def narrow_tables() -> dict[str, Any]:
@@ -323,17 +324,17 @@ def narrow_tables() -> dict[str, Any]:
     month_budget = MonthReport(THREE_MONTHS.period, THREE_MONTHS.rows, "food", Decimal("100"))
     statuses = [budget_status("food", "400", "100"), budget_status("rent", "1000", "1200.50")]
     return {
-        # Rich gives the name column one cell: "g", "r", "o", ... down the page.
+        # In a table, Rich gave the name column one cell: "g", "r", "o", ... down the page.
         "category report with budgets": (
             category_table(with_budgets),
             ["groceries", "fun", "412.50", "103% of 400.00", "415.60"],
         ),
-        # Month labels end in "2025…" and the budget column in "1".
+        # In a table, month labels ended in "2025…" and the budget column in "1".
         "month report with a budget": (
             month_table(month_budget),
             ["2025-07", "120.00", "120% of 100.00", "0% of 100.00"],
         ),
-        # The Category column disappears and Used is cut to "25." and "120.".
+        # In a table, the Category column disappeared and Used was cut to "25." and "120.".
         "budget list": (
             status_table(statuses, title="Budgets for 2026-11"),
             ["food", "rent", "400.00", "1200.50", "-200.50", "25.00%", "120.05%"],
@@ -341,11 +342,6 @@ def narrow_tables() -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: below the width these columns need, Rich cuts amounts and names; "
-    "no lossless narrow layout exists yet (the bar going first is not enough)",
-)
 @pytest.mark.parametrize(
     "name", ["category report with budgets", "month report with a budget", "budget list"]
 )
@@ -407,3 +403,20 @@ def test_raised_alerts_are_one_line_each_with_how_they_went_out(
     assert printed.err == ""
     emit_raised(OutputFormat.TABLE, [])
     assert capsys.readouterr().out == ""
+
+
+class _Stderr(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_terminal_notes_reach_a_terminal_and_never_cron(monkeypatch: Any, terminal: bool) -> None:
+    stderr = _Stderr(terminal)
+    monkeypatch.setattr("sys.stderr", stderr)
+    output.terminal_note("started DynamoDB Local")
+    assert stderr.getvalue() == ("started DynamoDB Local\n" if terminal else "")

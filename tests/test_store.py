@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from budgetcli.errors import ExitCode, StorageError, TablesMissing
-from budgetcli.store import ConditionFailed, Store, TransactionCancelled
+from budgetcli.store import NULL, ConditionFailed, Store, TransactionCancelled
 
 EXPENSES = "expenses"
 
@@ -30,6 +30,19 @@ def test_decimal_round_trip_is_exact(store: Store) -> None:
     read = [store.get(EXPENSES, {"expense_id": f"e{n:05d}"}, consistent=True) for n in range(4)]
     assert [item["amount"] for item in read if item] == amounts
     assert sum(item["amount"] for item in read if item) == Decimal("1000000012.79")
+
+
+def test_an_item_read_back_is_written_back_as_it_was(store: Store) -> None:
+    """NULL attributes (the web app's empty description) and sets of every kind: what a
+    restore writes is what was read."""
+    stored = expense(1, description=NULL, tags={"a", "b"}, sizes={Decimal(1)}, blobs={b"\x00"})
+    store.put(EXPENSES, stored)
+    read = store.get(EXPENSES, {"expense_id": "e00001"}, consistent=True)
+    assert read is not None and read["description"] is None
+    store.put(EXPENSES, {**read, "expense_id": "e00002", "description": NULL})
+    again = store.get(EXPENSES, {"expense_id": "e00002"}, consistent=True)
+    assert again == {**read, "expense_id": "e00002"}
+    assert "description" in again
 
 
 def test_floats_are_refused_before_anything_is_sent(store: Store) -> None:

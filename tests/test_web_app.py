@@ -10,6 +10,7 @@ import json
 import os
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from budgetcli.errors import ExitCode
 from budgetcli.models import User
 from budgetcli.store import Store
 from budgetcli.tables.budgets import budget_id_for
+from budgetcli.tables.users import UNKNOWN_LOGINS
 from tests.helpers import PASSWORD, log_in, table_items
 from tests.seed_client import DynamoDBClient
 
@@ -109,6 +111,17 @@ def test_a_wrong_password_for_a_web_app_user_is_refused_like_any_other(
     unknown = login(runner, "nobody-at-all")
     assert wrong.exit_code == unknown.exit_code == ExitCode.AUTH
     assert wrong.stderr == unknown.stderr == "error: wrong username or password\n"
+
+
+def test_the_count_of_unknown_logins_is_on_none_of_the_web_apps_indexes(
+    store: Store, web: DynamoDBClient, runner: CliRunner
+) -> None:
+    assert login(runner, "nobody-at-all").exit_code == ExitCode.AUTH
+    (counter,) = [i for i in table_items(store, "users") if i["user_id"] == UNKNOWN_LOGINS]
+    # GSIs hold only items with their key attribute: no username, no email, no index.
+    assert "username" not in counter and "email" not in counter
+    assert web.get_user_by_username(UNKNOWN_LOGINS) is None
+    assert web.get_user_by_username("nobody-at-all") is None
 
 
 @pytest.mark.parametrize(
@@ -233,6 +246,48 @@ def test_a_removed_import_leaves_nothing_on_the_web_apps_indexes(
         assert all({"amount", "date", "category"} <= set(item) for item in items)
     reimport = budget(runner, "import", "-", "--format", "json", stdin=statement)
     assert json.loads(reimport.stdout)["imported"] == 0
+    # It stands in a partition of user_id-index that is no user's, found with one Query.
+    (tombstone,) = [i for i in table_items(store, "expenses") if "deleted_at" in i]
+    assert tombstone["user_id"] == f"REMOVED#{alice.user_id}"
+    assert tombstone["deleted_by"] == alice.user_id and "date" not in tombstone
+
+
+EXPENSE_ITEM = {"expense_id", "user_id", "amount", "category", "description", "date", "created_at"}
+
+
+def index_items(store: Store, table: str, index: str) -> list[dict[str, Any]]:
+    """Every item on one of a table's indexes: what any query of that index can return."""
+    from budgetcli.store import from_item
+
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": store.table_name(table), "IndexName": index}
+    while True:
+        page = store.client.scan(**kwargs)
+        items.extend(from_item(raw) for raw in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def test_import_profiles_are_on_none_of_the_web_apps_indexes(
+    store: Store, web: DynamoDBClient, alice: User, runner: CliRunner, tmp_path: Path
+) -> None:
+    statement = "Date,Description,Amount\n28/02/2026,Shop,-3.00\n01/03/2026,Bus,-2.00\n"
+    (tmp_path / "bank.csv").write_text(statement)
+    result = budget(runner, "import", str(tmp_path / "bank.csv"), "--profile", "mybank")
+    assert result.exit_code == 0, result.stderr
+    key = f"IMPORT_PROFILES#{alice.user_id}"
+    assert [i["user_id"] for i in table_items(store, "users") if i["user_id"] == key] == [key]
+    # The web app finds its users by these two indexes only: the profiles are on neither.
+    for index in ("username-index", "email-index"):
+        assert [item["user_id"] for item in index_items(store, "users", index)] == [alice.user_id]
+    assert found(web.get_user_by_username("alice"))["user_id"] == alice.user_id
+    assert found(web.get_user_by_email("alice@example.com"))["user_id"] == alice.user_id
+    # What the import stored is the seed's expense item, and where its category came from.
+    expenses = web.get_all_expenses(alice.user_id)
+    assert sorted(item["amount"] for item in expenses) == [Decimal("2"), Decimal("3")]
+    assert all(set(item) == EXPENSE_ITEM | {"category_origin"} for item in expenses)
+    assert len(web.get_expenses_by_user(alice.user_id)) == 2
 
 
 # --- upgrading data written by budgetcli before 0.2 ---------------------------------------
@@ -262,6 +317,15 @@ def write_old_shapes(store: Store, user: User) -> dict[str, str]:
             "deleted_at": "2026-10-03T00:00:00+00:00",
         },
     )
+    # and one as development versions after 0.1 wrote them, with no user_id at all
+    store.put(
+        "expenses",
+        {
+            "expense_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "a later import")),
+            "deleted_by": user.user_id,
+            "deleted_at": "2026-10-04T00:00:00+00:00",
+        },
+    )
     return {"budget_id": budget_id, "tombstone_id": tombstone_id}
 
 
@@ -281,24 +345,26 @@ def test_data_of_budgetcli_0_1_keeps_working_and_migrates_once(
 
     migrated = json_of(runner, "init-tables", "--migrate")
     assert [row["detail"] for row in migrated if row["status"] == "migrated"] == [
-        "1 tombstone taken off the indexes",
+        "2 tombstones of removed imports upgraded",
         "1 budget given alert_threshold",
     ]
     again = json_of(runner, "init-tables", "--migrate")
     assert [row["detail"] for row in again if row["status"] == "migrated"] == [
-        "0 tombstones taken off the indexes",
+        "0 tombstones of removed imports upgraded",
         "0 budgets given alert_threshold",
     ]
     assert [item["amount"] for item in web.get_all_expenses(alice.user_id)] == [70]
     (upgraded,) = web.get_budgets_by_user(alice.user_id)
     assert upgraded["alert_threshold"] == 60
     assert "threshold" not in upgraded and "updated_at" not in upgraded
-    (tombstone,) = [i for i in table_items(store, "expenses") if "deleted_at" in i]
-    assert tombstone == {
-        "expense_id": old["tombstone_id"],
-        "deleted_by": alice.user_id,
-        "deleted_at": "2026-10-03T00:00:00+00:00",
+    tombstones = [i for i in table_items(store, "expenses") if "deleted_at" in i]
+    assert {tuple(sorted(t)) for t in tombstones} == {
+        ("deleted_at", "deleted_by", "expense_id", "user_id")
     }
+    assert {(t["user_id"], t["deleted_by"]) for t in tombstones} == {
+        (f"REMOVED#{alice.user_id}", alice.user_id)
+    }
+    assert old["tombstone_id"] in {t["expense_id"] for t in tombstones}
     (status,) = json_of(runner, "budget", "list", "--month", NOVEMBER)
     assert status["threshold"] == 60
 
@@ -329,7 +395,7 @@ def test_rules_and_corrections_never_show_in_the_web_apps_queries(
     statement = "date,amount,description\n" + "".join(
         f"2026-11-0{n},{n}.00,TESCO STORES 32{n}7\n" for n in range(1, 4)
     )
-    assert budget(runner, "import", "-", stdin=statement).exit_code == 0
+    assert budget(runner, "import", "-", "--card", stdin=statement).exit_code == 0
     for expense in json_of(runner, "list"):
         assert budget(runner, "edit", expense["expense_id"], "--category", "food").exit_code == 0
     kept = {item["user_id"] for item in table_items(store, "users")}
@@ -364,7 +430,7 @@ def test_what_the_web_app_categorises_is_a_persons_and_never_proposed_over(
         "2026-11-10,38.50,TESCO STORES 0412 LONDON\n"
         "2026-11-11,12.00,SOMEWHERE NEW\n"
     )
-    imported = budget(runner, "import", "-", "--format", "json", stdin=statement)
+    imported = budget(runner, "import", "-", "--card", "--format", "json", stdin=statement)
     summary = json.loads(imported.stdout)
     assert (summary["category_learned"], summary["category_fallback"]) == (1, 1)
     listed = {e["description"]: e["category"] for e in json_of(runner, "list")}

@@ -1,13 +1,15 @@
 """The `budget` command: one Typer app, one module per command group."""
 
+import sys
 from typing import Annotated
 
 import typer
 
-from budgetcli import __version__
+from budgetcli import __version__, output
 from budgetcli.cli import (
     accounts,
     alerts,
+    backup,
     budgets,
     categories,
     expenses,
@@ -56,9 +58,27 @@ def root(
 
 
 # --help lists the panels in the order their first command is registered.
-for module in (accounts, expenses, budgets, alerts, transfer, categories, reports, tables, local):
+for module in (
+    accounts,
+    expenses,
+    budgets,
+    alerts,
+    transfer,
+    categories,
+    reports,
+    tables,
+    backup,
+    local,
+):
     module.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # After an error line, stdout may still hold output for a reader that has gone.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            output.forget_stdout()

@@ -13,8 +13,9 @@ from budgetcli.cli.common import (
     current_user,
     open_store,
     saved_session,
+    store_location,
 )
-from budgetcli.errors import AuthError, Field, InvalidInput
+from budgetcli.errors import AuthError, Field, Interrupted, InvalidInput
 from budgetcli.output import OutputFormat
 from budgetcli.output.accounts import user_record
 
@@ -32,9 +33,10 @@ def register(app: typer.Typer) -> None:
     add_command(app, "login", login, panel=Panel.ACCOUNT)
     add_command(app, "logout", logout, panel=Panel.ACCOUNT)
     add_command(app, "whoami", whoami, panel=Panel.ACCOUNT)
+    add_command(app, "passwd", change_password, panel=Panel.ACCOUNT)
 
 
-def read_password(from_stdin: bool, *, confirm: bool) -> str:
+def read_password(from_stdin: bool, *, confirm: bool, prompt: str = "Password") -> str:
     """From one line of stdin, or a hidden prompt on a terminal; never from argv."""
     if from_stdin:
         line = sys.stdin.readline()
@@ -45,12 +47,23 @@ def read_password(from_stdin: bool, *, confirm: bool) -> str:
         raise InvalidInput(
             "no terminal to ask for the password: pipe it with ", Field("password_stdin")
         )
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    try:
+        password: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    except typer.Abort as aborted:
+        # click makes Ctrl-C and Ctrl-D alike "Aborted." and exit 1; the cause tells them apart.
+        if isinstance(aborted.__context__, KeyboardInterrupt):
+            raise Interrupted("stopped at the password prompt: nothing was changed") from None
+        raise InvalidInput(
+            "no password: the input ended at the prompt (Ctrl-D); nothing was changed"
+        ) from None
     return password
 
 
 def register_account(
-    username: Annotated[str, typer.Argument(help="3-32 letters, digits, '.', '_' or '-'.")],
+    username: Annotated[
+        str,
+        typer.Argument(help="3-32 of a-z, 0-9, '.', '_' or '-' (any case; stored in lower case)."),
+    ],
     email: Annotated[str, typer.Option("--email", help="Where email alerts go.")],
     phone: Annotated[
         str | None, typer.Option("--phone", help="For SMS alerts, in E.164 form: +15551234567.")
@@ -91,20 +104,47 @@ def login(
         previous = saved_session()
     except AuthError:
         previous = None
+    store = open_store()
     session = accounts.login(
-        open_store(), username, password, days=settings.session_days, replacing=previous
+        store,
+        username,
+        password,
+        days=settings.session_days,
+        replacing=previous,
+        location=store_location(store),
     )
     path = config.write_session_file(session.to_dict())
     output.note(
         f"logged in as {session.username} until {session.expires_at:%Y-%m-%d %H:%M} UTC "
         f"(session in {path})"
     )
+    if previous is not None and previous.store not in (None, session.store):
+        output.note(
+            f"the session it replaced, for {accounts.describe(previous.store)}, was not "
+            f"revoked there: it lasts until {previous.expires_at:%Y-%m-%d}"
+        )
+    if location := config.remember_location():
+        output.note(
+            f"cron jobs, which lack XDG_CONFIG_HOME and XDG_DATA_HOME, will use the same "
+            f"{config.config_dir()} and {config.data_dir()} (recorded in {location})"
+        )
 
 
-def logout() -> None:
+def logout(
+    everywhere: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Revoke every session of your account, on every machine, not only this one.",
+        ),
+    ] = False,
+) -> None:
     """Revoke this session in the table and remove the session file.
 
-    Example:  budget logout
+    The session must belong to the tables this command uses (the settings you logged in
+    with); elsewhere nothing is revoked and the file is kept.
+
+    Example:  budget logout --all
     """
     from budgetcli.services import accounts
 
@@ -114,9 +154,38 @@ def logout() -> None:
         removed = config.remove_session_file()
         output.note("removed an unusable session file" if removed else str(exc).split(":")[0])
         return
-    accounts.logout(open_store(), session)
+    store = open_store()
+    where = store_location(store)
+    if everywhere:
+        live = accounts.logout_everywhere(store, session, location=where)
+        config.remove_session_file()
+        output.note(f"logged out {session.username} everywhere: {_sessions(live)} revoked")
+        return
+    revoked = accounts.logout(store, session, location=where)
     config.remove_session_file()
-    output.note(f"logged out {session.username}")
+    output.note(f"logged out {session.username}" + ("" if revoked else " (the session had ended)"))
+
+
+def change_password(password_stdin: PasswordStdinOption = False) -> None:
+    """Change your password; every other session of your account is revoked.
+
+    Asks for the current password, then the new one twice. With --password-stdin, reads
+    two lines: the current password, then the new one.
+
+    Example:  budget passwd
+    """
+    from budgetcli.services import accounts
+
+    session = saved_session()
+    current = read_password(password_stdin, confirm=False, prompt="Current password")
+    new = read_password(password_stdin, confirm=True, prompt="New password")
+    store = open_store()
+    revoked = accounts.change_password(store, session, current, new, location=store_location(store))
+    output.note(f"password changed for {session.username}; other sessions revoked: {revoked}")
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session" if count == 1 else f"{count} sessions"
 
 
 def whoami(fmt: FormatOption = OutputFormat.TABLE) -> None:

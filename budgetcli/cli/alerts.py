@@ -4,11 +4,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from typer._click.core import Context, ParameterSource
 
 from budgetcli import config, output, parsing
 from budgetcli.cli.common import FormatOption, Panel, add_command, current_user, group, open_store
 from budgetcli.dates import Period
-from budgetcli.errors import ExitCode
+from budgetcli.errors import BadUsage, ExitCode, Field
 from budgetcli.models import DeliveryMethod
 from budgetcli.output import OutputFormat
 from budgetcli.output.alerts import emit_history, emit_raised
@@ -58,6 +59,7 @@ def alerts(
     Example:  budget alerts --deliver email --exit-code
     """
     if ctx.invoked_subcommand is not None:
+        _only_format_for(ctx)
         return
     from budgetcli.services import alerts as service
     from budgetcli.services.delivery import deliverer_for
@@ -76,7 +78,9 @@ def alerts(
     if run.retried:
         delivered = sum(1 for a in run.retried if a not in run.failed)
         if delivered:
-            output.note(f"delivered {_count(delivered)} by {method} that had failed before")
+            output.terminal_note(
+                f"delivered {_count(delivered)} by {method} that had failed before"
+            )
     if run.failed:
         reason = run.failed[-1].delivery_error or "unknown reason"
         output.error(
@@ -88,7 +92,23 @@ def alerts(
         raise typer.Exit(ExitCode.ERROR)
 
 
+def _given(ctx: Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+def _only_format_for(ctx: typer.Context) -> None:
+    """Before a subcommand, the group takes --format (for the subcommand) and nothing else:
+    `alerts --deliver email history` must not look as if it did something."""
+    for name in ("month", "method", "exit_code"):
+        if _given(ctx, name):
+            raise BadUsage(
+                Field(name),
+                f" is for `budget alerts` itself, not `budget alerts {ctx.invoked_subcommand}`",
+            )
+
+
 def history(
+    ctx: typer.Context,
     limit: Annotated[
         int | None,
         typer.Option("--limit", "-n", min=1, help="Show only the newest N.", show_default=False),
@@ -101,8 +121,20 @@ def history(
     """
     from budgetcli.services import alerts as service
 
+    fmt = _format_with_group(ctx, fmt)
     store = open_store()
     emit_history(fmt, service.alert_history(store, current_user(store).user_id, limit))
+
+
+def _format_with_group(ctx: typer.Context, fmt: OutputFormat) -> OutputFormat:
+    """`alerts --format json history` means `alerts history --format json`."""
+    group = ctx.parent
+    if group is None or not _given(group, "fmt"):
+        return fmt
+    chosen = OutputFormat(group.params["fmt"])
+    if _given(ctx, "fmt") and fmt is not chosen:
+        raise BadUsage(f"--format is given twice, as {chosen} and {fmt}: give it once")
+    return chosen
 
 
 def _count(n: int) -> str:

@@ -284,13 +284,16 @@ def categorize(
     title = f"{len(found)} expenses without a category, {ready} with a proposal"
     if not found:
         if fmt is OutputFormat.TABLE:
-            output.note("nothing to categorise: no imported expense is waiting for a category")
+            output.terminal_note(
+                "nothing to categorise: no imported expense is waiting for a category"
+            )
         else:
             emit_proposals(fmt, [], title=title)
         return
     if dry_run or not ready:
         emit_proposals(fmt, found, title=title)
-        output.note(
+        # For a person: under cron a run that went well writes nothing on stderr.
+        output.terminal_note(
             f"dry run: {ready} of {len(found)} would be categorised; nothing was changed"
             if dry_run
             else f"no proposal among {len(found)}: add rules, or categorise some by hand"
@@ -311,4 +314,4 @@ def categorize(
     changed = (
         f"; {done.changed} changed meanwhile and were left as they are" if done.changed else ""
     )
-    output.note(f"categorised {done.applied} of {len(found)} expenses{changed}")
+    output.terminal_note(f"categorised {done.applied} of {len(found)} expenses{changed}")

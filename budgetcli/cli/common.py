@@ -1,13 +1,16 @@
 """What every command shares: its class, the shared options, and the way to reach storage."""
 
 import os
+import shutil
+import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click.core import Command, Context
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, UsageError
+from typer._click.formatting import HelpFormatter
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from budgetcli import config, output
@@ -34,17 +37,40 @@ def _debug_enabled(ctx: Context) -> bool:
     return bool(root.meta.get("debug")) or os.environ.get("BUDGET_DEBUG", "") not in ("", "0")
 
 
+def _usage_error(exc: UsageError) -> NoReturn:
+    """Click's usage errors as one line, like every other error: cron mails no box art."""
+    command_path = exc.ctx.command_path if exc.ctx is not None else "budget"
+    output.error(f"{exc.format_message()} (see `{command_path} --help`)")
+    raise typer.Exit(ExitCode.USAGE)
+
+
 def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
-    """Run a command; a domain error becomes one line naming its options, and its exit code."""
+    """Run a command; a domain error becomes one line naming its options, and its exit code.
+
+    A reader of stdout that went away (`budget list | head -1`) ends the command quietly
+    with exit 141, as it ends cat or grep.
+    """
     try:
-        return invoke()
+        result = invoke()
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return result
+    except BrokenPipeError:
+        output.forget_stdout()
+        raise typer.Exit(ExitCode.BROKEN_PIPE) from None
     except BudgetError as exc:
         if _debug_enabled(ctx):
             raise
         output.error(exc.render(option_names(command)))
         raise typer.Exit(exc.exit_code) from None
+    except UsageError as exc:
+        _usage_error(exc)
     except (typer.Exit, typer.Abort, ClickException):
         raise
+    except KeyboardInterrupt:
+        if _debug_enabled(ctx):
+            raise
+        output.error("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except Exception as exc:
         if _debug_enabled(ctx):
             raise
@@ -55,11 +81,44 @@ def _run(command: Command, ctx: Context, invoke: Callable[[], Any]) -> Any:
         raise typer.Exit(ExitCode.ERROR) from None
 
 
+# Below this width Rich's help tables cut option help short with "…"; plain text wraps.
+NARROW_HELP_COLUMNS = 60
+
+
+class _NarrowHelpFormatter(HelpFormatter):
+    """Click's plain help at any width: click itself would not go below 50 columns, and
+    puts an option's help beside names up to 30 columns wide, leaving it 10."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl(rows, col_max=min(col_max, self.width // 3), col_spacing=col_spacing)
+
+
+def _narrow_help(command: Command, ctx: Context, formatter: HelpFormatter) -> bool:
+    """Write `command`'s help as plain wrapped text when the terminal is narrow."""
+    columns = shutil.get_terminal_size().columns
+    if columns >= NARROW_HELP_COLUMNS:
+        return False
+    narrow = _NarrowHelpFormatter(width=max(columns - 2, 20))
+    Command.format_help(command, ctx, narrow)
+    formatter.write(narrow.getvalue())
+    return True
+
+
 class BudgetCommand(TyperCommand):
     """A command whose errors are said with its own option names (see errors.Field)."""
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        if not _narrow_help(self, ctx, formatter):
+            super().format_help(ctx, formatter)
 
 
 class Panel(StrEnum):
@@ -79,6 +138,29 @@ class BudgetGroup(TyperGroup):
 
     def invoke(self, ctx: Context) -> Any:
         return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except UsageError as exc:
+            _usage_error(exc)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        if not _narrow_help(self, ctx, formatter):
+            super().format_help(ctx, formatter)
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        """A command may lead to groups of its own (`budget import profiles list`): a
+        first argument naming one of its `nested_groups()` runs that group instead."""
+        name, command, rest = super().resolve_command(ctx, args)
+        nested = getattr(command, "nested_groups", None)
+        if name is not None and rest and callable(nested):
+            groups: dict[str, Command] = nested()
+            if rest[0] in groups:
+                return f"{name} {rest[0]}", groups[rest[0]], rest[1:]
+        return name, command, rest
 
     def list_commands(self, ctx: Context) -> list[str]:
         """Commands by panel, in Panel's order; Typer alone would put every group last."""
@@ -102,7 +184,8 @@ def add_command(
     """Register `function` as the command `name` of `app`, in the --help panel `panel`."""
     if panel is not None:
         settings["rich_help_panel"] = panel
-    app.command(name, cls=BudgetCommand, **settings)(function)
+    settings.setdefault("cls", BudgetCommand)
+    app.command(name, **settings)(function)
 
 
 def group(**settings: Any) -> typer.Typer:
@@ -134,14 +217,14 @@ MonthOption = Annotated[
         "--month", "-m", metavar="YYYY-MM", help="A whole month, like 2026-11.", show_default=False
     ),
 ]
-
-
-def _engine_note(message: str) -> None:
-    """Starting the local engine is news on a terminal; under cron it would be mailed."""
-    import sys
-
-    if sys.stderr.isatty():
-        output.note(message)
+ExcelSafeOption = Annotated[
+    bool,
+    typer.Option(
+        "--excel-safe",
+        help="For spreadsheets: put a ' before cells starting with = + - @ (formulas), "
+        "which `budget import` takes off again.",
+    ),
+]
 
 
 def open_store() -> "Store":
@@ -149,7 +232,7 @@ def open_store() -> "Store":
     only when the first request is made, so that bad input never starts anything."""
     from budgetcli.store import connect
 
-    return connect(config.load_settings(), on_engine_start=_engine_note)
+    return connect(config.load_settings(), on_engine_start=output.terminal_note)
 
 
 def saved_session() -> "Session":
@@ -166,8 +249,26 @@ def saved_session() -> "Session":
     return Session.from_dict(data)
 
 
+def store_location(store: "Store") -> dict[str, str]:
+    """Which tables `store` reaches, as the session file records them."""
+    from budgetcli.store import location
+
+    return location(config.load_settings(), store)
+
+
 def current_user(store: "Store") -> "User":
-    """The logged-in user, verified against the users table; AuthError (exit 3) otherwise."""
+    """The logged-in user, verified against the users table; AuthError (exit 3) otherwise.
+
+    A session file of an earlier version, which does not say which tables it is for,
+    learns them where its token is valid (its hash is in those tables only).
+    """
+    from dataclasses import replace
+
     from budgetcli.services.accounts import verify_session
 
-    return verify_session(store, saved_session())
+    session = saved_session()
+    where = store_location(store)
+    user = verify_session(store, session, location=where)
+    if session.store is None:
+        config.write_session_file(replace(session, store=where).to_dict())
+    return user

@@ -8,6 +8,7 @@ import typer
 
 from budgetcli import output, parsing
 from budgetcli.cli.common import (
+    ExcelSafeOption,
     FormatOption,
     FromOption,
     MonthOption,
@@ -17,6 +18,7 @@ from budgetcli.cli.common import (
     current_user,
     open_store,
 )
+from budgetcli.errors import Field, InvalidInput
 from budgetcli.output import OutputFormat
 from budgetcli.output.expenses import emit_expense, emit_expenses
 
@@ -27,7 +29,10 @@ if TYPE_CHECKING:
 DateOption = Annotated[
     str | None,
     typer.Option(
-        "--date", "-d", help="YYYY-MM-DD, today, yesterday or e.g. 'Nov 3'.", show_default=False
+        "--date",
+        "-d",
+        help="YYYY-MM-DD, today, yesterday, a weekday (the last one) or e.g. 'Nov 3'.",
+        show_default=False,
     ),
 ]
 ReceiptOption = Annotated[
@@ -77,6 +82,7 @@ def list_expenses(
         int | None, typer.Option("--limit", "-n", min=1, help="At most this many, newest first.")
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
+    excel_safe: ExcelSafeOption = False,
 ) -> None:
     """List your expenses, newest date first, with the total.
 
@@ -86,9 +92,12 @@ def list_expenses(
 
     days = parsing.parse_date_range(first, last, month)
     wanted = parsing.parse_category(category) if category is not None else None
+    if excel_safe and fmt is not OutputFormat.CSV:
+        raise InvalidInput(Field("excel_safe"), " applies to ", Field("fmt"), " csv only")
     store = open_store()
     user = current_user(store)
-    emit_expenses(fmt, list(islice(expenses_in(store, user.user_id, days, category=wanted), limit)))
+    expenses = list(islice(expenses_in(store, user.user_id, days, category=wanted), limit))
+    emit_expenses(fmt, expenses, excel_safe=excel_safe)
 
 
 def edit(

@@ -26,11 +26,11 @@ ALERT_COLUMNS = [
 # People get the message's figures in columns; scripts get every field.
 HISTORY_COLUMNS = [
     Column("Created (UTC)", "created_at", no_wrap=True),
-    Column("Month", "month", no_wrap=True),
-    Column("Category", "category"),
-    Column("Level", "level", no_wrap=True),
+    Column("Month", "month", no_wrap=True, heading=True),
+    Column("Category", "category", heading=True),
+    Column("Level", "level", no_wrap=True, heading=True),
     Column("Used %", "percent", justify="right", no_wrap=True),
-    Column("Delivery", "delivery"),
+    Column("Delivery", "delivery", no_wrap=True),
 ]
 
 
@@ -84,5 +84,5 @@ def emit_raised(fmt: OutputFormat, alerts: Sequence[Alert]) -> None:
         line = literal(alert.message)
         line.stylize("bold red" if alert.level == Level.EXCEEDED else "yellow")
         if alert.delivery_method != "console":
-            line.append(f" ({alert.delivery_method}: {alert.delivery_status})")
+            line.append_text(literal(f" ({alert.delivery_method}: {alert.delivery_status})"))
         console.print(line, soft_wrap=True)

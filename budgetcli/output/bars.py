@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from budgetcli.output import literal
+from budgetcli.output.layout import Layout, Stacked, fits
 
 # Eighths of a cell, so that bars differ by less than one character.
 _PARTIAL_BLOCKS = ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")
@@ -45,7 +46,8 @@ class BarTable:
     """A table whose last column is a bar, fitted to the width it is printed in.
 
     Amounts never shrink: the bar gets only the width the other columns leave
-    (up to `max_bar`), and is left out when less than `min_bar` is left.
+    (up to `max_bar`), and is left out when less than `min_bar` is left. When even the
+    table without its bar would cut something, the rows are stacked (`stacked()`).
     `build(None)` makes the table without the bar, `build(n)` with an n-cell bar.
     """
 
@@ -53,20 +55,25 @@ class BarTable:
         self,
         build: Callable[[int | None], Table],
         *,
+        stacked: Callable[[], Stacked],
         min_bar: int = MIN_BAR_WIDTH,
         max_bar: int = MAX_BAR_WIDTH,
     ) -> None:
         self.build = build
+        self.stacked = stacked
         self.min_bar = min_bar
         self.max_bar = max_bar
 
-    def fit(self, console: Console, options: ConsoleOptions) -> Table:
+    def fit(self, console: Console, options: ConsoleOptions) -> Table | Stacked:
         table = self.build(self.min_bar)
         unlimited = options.update_width(max(options.max_width, 10_000))
         spare = options.max_width - Measurement.get(console, unlimited, table).maximum
-        if spare < 0:
-            return self.build(None)
-        return self.build(min(self.max_bar, self.min_bar + spare))
+        if spare >= 0:
+            return self.build(min(self.max_bar, self.min_bar + spare))
+        without_bar = self.build(None)
+        if fits(console, options, Layout(without_bar)):
+            return without_bar
+        return self.stacked()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield self.fit(console, options)

@@ -14,6 +14,7 @@ from budgetcli.models import Budget, BudgetStatus, Level
 from budgetcli.money import cents
 from budgetcli.output import Column, OutputFormat, literal
 from budgetcli.output.bars import BarTable, amount_column, chart_table
+from budgetcli.output.layout import Block, Pair, Stacked
 
 BAR_WIDTH = 12
 MIN_BAR_WIDTH = 4
@@ -114,4 +115,22 @@ def status_table(statuses: list[BudgetStatus], *, title: str) -> BarTable:
             table.add_row(*cells)
         return table
 
-    return BarTable(build, min_bar=MIN_BAR_WIDTH, max_bar=BAR_WIDTH)
+    def stacked() -> Stacked:
+        blocks = []
+        for status, record, style, warn, percent in zip(
+            statuses, records, styles, warns, used, strict=True
+        ):
+            remaining_style = "red" if status.remaining < 0 else ""
+            heading = literal(record["category"])
+            heading.stylize("bold")
+            pairs = [
+                Pair("Limit", Text(record["amount"])),
+                Pair("Warn", Text(warn)),
+                Pair("Spent", Text(record["spent"])),
+                Pair("Remaining", Text(record["remaining"], style=remaining_style)),
+                Pair("Used", Text(percent, style=style)),
+            ]
+            blocks.append(Block(heading, pairs))
+        return Stacked(blocks, title=literal(title))
+
+    return BarTable(build, stacked=stacked, min_bar=MIN_BAR_WIDTH, max_bar=BAR_WIDTH)

@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from budgetcli.services.categories.learning import Example
     from budgetcli.services.categories.review import Proposal
 
+# What a rule's pattern or a proposal's reason needs to be read when it wraps.
+TEXT_NEEDS = 30
 RULE_COLUMNS = [
-    Column("#", "position", justify="right"),
-    Column("Name", "name"),
-    Column("Matches", "matches"),
-    Column("Amount", "amount"),
-    Column("Category", "category"),
+    Column("#", "position", justify="right", no_wrap=True, heading=True),
+    Column("Name", "name", heading=True),
+    Column("Category", "category", heading=True),
+    Column("Matches", "matches", needs=TEXT_NEEDS),
+    Column("Amount", "amount", no_wrap=True),
 ]
 RULE_CSV_COLUMNS = [
     Column(key, key)
@@ -74,17 +76,21 @@ def emit_rules(fmt: OutputFormat, rules: Sequence[Rule]) -> None:
     elif not rules:
         output.note("no rules yet: add one with `budget rules add tesco groceries`")
     else:
-        rows = [
-            {
-                "position": position,
-                "name": rule.name,
-                "matches": _matches(rule),
-                "amount": _amounts(rule),
-                "category": rule.category,
-            }
-            for position, rule in enumerate(rules, 1)
-        ]
-        output.emit_table(RULE_COLUMNS, rows, title="Rules, first match wins")
+        output.emit_table(RULE_COLUMNS, rule_rows(rules), title="Rules, first match wins")
+
+
+def rule_rows(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """The rules as the table shows them."""
+    return [
+        {
+            "position": position,
+            "name": rule.name,
+            "matches": _matches(rule),
+            "amount": _amounts(rule),
+            "category": rule.category,
+        }
+        for position, rule in enumerate(rules, 1)
+    ]
 
 
 # --- proposals ---------------------------------------------------------------------------
@@ -167,11 +173,11 @@ PROPOSAL_CSV_COLUMNS = [
     )
 ]
 PROPOSAL_COLUMNS = [
-    Column("Date", "date", no_wrap=True),
-    Column("Amount", "amount", justify="right", no_wrap=True),
-    Column("Description", "description"),
-    Column("Proposed", "proposed"),
-    Column("Why", "why"),
+    Column("Date", "date", no_wrap=True, heading=True),
+    Column("Amount", "amount", justify="right", no_wrap=True, heading=True),
+    Column("Description", "description", own_line=True, needs=TEXT_NEEDS),
+    Column("Proposed", "proposed", heading=True),
+    Column("Why", "why", needs=TEXT_NEEDS),
 ]
 
 
@@ -197,6 +203,11 @@ def emit_proposals(fmt: OutputFormat, proposals: Sequence[Proposal], *, title: s
             )
         output.emit_csv(PROPOSAL_CSV_COLUMNS, rows)
         return
+    output.emit_table(PROPOSAL_COLUMNS, proposal_rows(proposals), title=title)
+
+
+def proposal_rows(proposals: Sequence[Proposal]) -> list[dict[str, Any]]:
+    """The proposals as the table shows them: the category, and why in a few words."""
     rows = []
     for proposal in proposals:
         decision = proposal.decision
@@ -217,7 +228,7 @@ def emit_proposals(fmt: OutputFormat, proposals: Sequence[Proposal], *, title: s
                 "why": reason,
             }
         )
-    output.emit_table(PROPOSAL_COLUMNS, rows, title=title)
+    return rows
 
 
 # --- evaluation --------------------------------------------------------------------------
@@ -252,21 +263,24 @@ def emit_evaluation(fmt: OutputFormat, evaluation: Evaluation) -> None:
         )
         return
 
+    output.emit_table(EVALUATION_COLUMNS, evaluation_rows(evaluation), show_header=False)
+
+
+EVALUATION_COLUMNS = [
+    Column("", "what", style="bold", heading=True, needs=TEXT_NEEDS),
+    Column("", "value", justify="right", no_wrap=True),
+]
+
+
+def evaluation_rows(evaluation: Evaluation) -> list[dict[str, Any]]:
     def share(value: float | None) -> str:
         return "-" if value is None else f"{value * 100:.1f}%"
 
-    output.emit_table(
-        [Column("", "what", style="bold"), Column("", "value", justify="right")],
-        [
-            {"what": "months predicted from the months before", "value": evaluation.months},
-            {"what": "expenses predicted", "value": evaluation.rows},
-            {"what": "coverage: categorised, not abstained", "value": share(evaluation.coverage)},
-            {"what": "accuracy: right among those", "value": share(evaluation.accuracy)},
-            {"what": "expenses whose payee was seen before", "value": evaluation.seen_rows},
-            {
-                "what": "abstained among those",
-                "value": share(evaluation.seen_abstention),
-            },
-        ],
-        show_header=False,
-    )
+    return [
+        {"what": "months predicted from the months before", "value": evaluation.months},
+        {"what": "expenses predicted", "value": evaluation.rows},
+        {"what": "coverage: categorised, not abstained", "value": share(evaluation.coverage)},
+        {"what": "accuracy: right among those", "value": share(evaluation.accuracy)},
+        {"what": "expenses whose payee was seen before", "value": evaluation.seen_rows},
+        {"what": "abstained among those", "value": share(evaluation.seen_abstention)},
+    ]

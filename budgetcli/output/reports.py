@@ -11,6 +11,7 @@ from rich.text import Text
 from budgetcli.money import cents, share
 from budgetcli.output import Column, literal
 from budgetcli.output.bars import BarTable, HorizontalBar, amount_column, chart_table
+from budgetcli.output.layout import Block, Pair, Stacked
 
 if TYPE_CHECKING:
     from budgetcli.services.reports import CategoryReport, MonthReport
@@ -93,7 +94,31 @@ def category_table(report: CategoryReport, *, budgets_hidden: str | None = None)
             table.add_row(*cells)
         return table
 
-    return BarTable(build)
+    def stacked() -> Stacked:
+        blocks = []
+        for row, total, count, part, budget in zip(rows, totals, counts, shares, used, strict=True):
+            heading = literal(row.category)
+            heading.stylize("bold")
+            pairs = [
+                Pair("Total", Text(total, style="bold red" if row.over_budget else "")),
+                Pair("Count", Text(count)),
+                Pair("Share", Text(part)),
+            ]
+            if budget.plain:
+                pairs.append(Pair("Budget", budget))
+            blocks.append(Block(heading, pairs))
+        blocks.append(_total_block(report.total, report.count, bool(report.rows)))
+        title = literal(f"Spending by category, {report.period.label}")
+        return Stacked(blocks, title=title, caption=literal(caption) if caption else None)
+
+    return BarTable(build, stacked=stacked)
+
+
+def _total_block(total: Decimal, count: int, any_spent: bool) -> Block:
+    pairs = [Pair("Count", Text(str(count)))]
+    if any_spent:
+        pairs.append(Pair("Share", Text("100.0%")))
+    return Block(Text(f"Total {cents(total)}", style="bold"), pairs)
 
 
 def month_table(report: MonthReport) -> BarTable:
@@ -136,7 +161,25 @@ def month_table(report: MonthReport) -> BarTable:
             table.add_row(*cells)
         return table
 
-    return BarTable(build)
+    def stacked() -> Stacked:
+        blocks = []
+        for row, total, count, change, part, of_budget in zip(
+            report.rows, totals, counts, changes, shares, used, strict=True
+        ):
+            over = budget is not None and row.total > budget
+            pairs = [
+                Pair("Total", Text(total, style="bold red" if over else "")),
+                Pair("Count", Text(count)),
+                Pair("Change", change),
+                Pair("Share", Text(part)),
+            ]
+            if budget is not None:
+                pairs.append(Pair("Budget", of_budget))
+            blocks.append(Block(Text(row.label, style="bold"), pairs))
+        blocks.append(_total_block(report.total, report.count, bool(report.total)))
+        return Stacked(blocks, title=literal(f"{what} by month, {report.period.label}"))
+
+    return BarTable(build, stacked=stacked)
 
 
 def category_records(report: CategoryReport) -> list[dict[str, str | int]]:

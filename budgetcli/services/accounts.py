@@ -1,7 +1,9 @@
 """Accounts and sessions: registration that holds under races, login with lockout, tokens.
 
 Sessions: the token lives only in the local session file; the users table keeps its
-SHA-256 and expiry, so logout or expiry revokes it everywhere (see `tables.users`).
+SHA-256 and expiry, so logout or expiry revokes it everywhere (see `tables.users`). The
+session file also records which tables it belongs to (`Location`), and is refused
+elsewhere: a command run with other settings must neither use it nor claim to end it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
 
 from budgetcli import retry
 from budgetcli.errors import AuthError, Conflict, InvalidInput, NotFound, StorageError
 from budgetcli.models import User
+from budgetcli.services import passwords
 from budgetcli.store import Store, TransactionCancelled
 from budgetcli.tables import users
-from budgetcli.tables.users import Taken
+from budgetcli.tables.users import Account, Taken
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -29,8 +34,19 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$", re.ASCII)
 _TRANSACTION_ATTEMPTS = 6
 WRONG_CREDENTIALS = "wrong username or password"
-# Checked when the username is unknown, so both failures cost one hash check.
-_DUMMY_HASH: str | None = None
+
+Location = Mapping[str, str]
+"""Which tables a session belongs to, as `store.location` describes them."""
+
+
+def describe(location: Location) -> str:
+    """A location in words: "tables smart-budget-* on the local engine in /data"."""
+    tables = f"tables {location.get('table_prefix', '?')}-*"
+    if "data_dir" in location:
+        return f"{tables} on the local engine in {location['data_dir']}"
+    if location.get("backend") == "aws":
+        return f"{tables} in AWS {location.get('region')} ({location.get('endpoint')})"
+    return f"{tables} at {location.get('endpoint')}"
 
 
 @dataclass(frozen=True)
@@ -41,14 +57,19 @@ class Session:
     username: str
     token: str
     expires_at: datetime
+    store: Location | None = None
+    """None in session files written before sessions recorded their tables."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "user_id": self.user_id,
             "username": self.username,
             "token": self.token,
             "expires_at": self.expires_at.isoformat(),
         }
+        if self.store is not None:
+            data["store"] = dict(self.store)
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> Session:
@@ -65,7 +86,23 @@ class Session:
             raise corrupt from None
         if expires_at.tzinfo is None:
             raise corrupt
-        return cls(fields["user_id"], fields["username"], fields["token"], expires_at)
+        store = data.get("store")
+        if store is not None and not (
+            isinstance(store, dict)
+            and store
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in store.items())
+        ):
+            raise corrupt
+        return cls(fields["user_id"], fields["username"], fields["token"], expires_at, store)
+
+    def check_location(self, location: Location | None) -> None:
+        """AuthError when the session belongs to other tables than `location`."""
+        if location is None or self.store is None or dict(self.store) == dict(location):
+            return
+        raise AuthError(
+            f"the session is for {describe(self.store)}, not {describe(location)}: use the "
+            "settings you logged in with, or log in here with `budget login USERNAME`"
+        )
 
 
 def token_hash(token: str) -> str:
@@ -76,7 +113,7 @@ def normalise_username(text: str) -> str:
     username = text.strip().casefold()
     if not _USERNAME.match(username):
         raise InvalidInput(
-            f"username {text.strip()!r} is not allowed: use 3-32 letters, digits, '.', '_' or "
+            f"username {text.strip()!r} is not allowed: use 3-32 of a-z, 0-9, '.', '_' or "
             "'-', starting with a letter or digit"
         )
     return username
@@ -142,11 +179,9 @@ class NewAccount:
 
 def register(store: Store, account: NewAccount, password: str) -> User:
     """Create an account; a taken username or email (in any case) is a Conflict."""
-    from werkzeug.security import generate_password_hash
-
     check_password_strength(password)
     user = User(str(uuid.uuid4()), account.username, account.email, account.phone)
-    password_hash = generate_password_hash(password)
+    password_hash = passwords.hash_password(password)
     created_at = datetime.now(UTC).isoformat()
     for _ in retry.attempts(_TRANSACTION_ATTEMPTS):
         # Markers make budgetcli's own registrations race-proof; the web app writes none,
@@ -176,19 +211,24 @@ def get_user(store: Store, user_id: str) -> User:
 
 def _account_named(store: Store, username: str) -> str | None:
     """The user_id of the account `username` logs in to: budgetcli's through its marker
-    (any case), else one made by the web app, whose username is matched as stored."""
+    (any case), else one made by the web app, whose username is matched as stored.
+
+    The index is queried even when the marker answers, so that the requests depend only
+    on what was typed, never on whether or where the account exists.
+    """
     typed = username.strip()
     try:
         normalised: str | None = normalise_username(typed)
     except InvalidInput:
         normalised = None  # the web app may allow names budgetcli would not
-    if normalised is not None and (owner := users.owner_of(store, normalised)):
-        return owner
+    owner = users.owner_of(store, normalised) if normalised is not None else None
     found = {
         user.user_id
         for name in dict.fromkeys(n for n in (typed, normalised) if n)
         for user in users.with_username(store, name)
     }
+    if owner is not None:
+        return owner
     return found.pop() if len(found) == 1 else None
 
 
@@ -218,6 +258,18 @@ def _reserve_attempt(store: Store, user_id: str, now: datetime) -> int:
     raise StorageError("login kept conflicting with other attempts: try again")
 
 
+def _check_password(store: Store, user_id: str, password: str, now: datetime) -> Account:
+    """The account, if `password` is its password; else AuthError, the failure counted
+    (and the account locked at MAX_FAILED_LOGINS)."""
+    attempt = _reserve_attempt(store, user_id, now)
+    account = users.get_account(store, user_id)
+    if account is None or not passwords.matches(account.password_hash, password):
+        if attempt >= MAX_FAILED_LOGINS:
+            users.lock(store, user_id, until=int((now + LOCKOUT).timestamp()))
+        raise AuthError(WRONG_CREDENTIALS)
+    return account
+
+
 def login(
     store: Store,
     username: str,
@@ -225,29 +277,25 @@ def login(
     *,
     days: int,
     replacing: Session | None = None,
+    location: Location | None = None,
     now: datetime | None = None,
 ) -> Session:
-    """Check the password and open a session valid for `days`.
+    """Check the password and open a session valid for `days`, recorded as belonging to
+    `location`.
 
-    A wrong username and a wrong password give the same AuthError. After
-    MAX_FAILED_LOGINS consecutive failures the account is locked for LOCKOUT.
-    The session this one `replacing` is revoked, so that it is not left usable.
+    A wrong username and a wrong password give the same AuthError, after the same
+    requests and one hash check each. After MAX_FAILED_LOGINS consecutive failures the
+    account is locked for LOCKOUT. A hash weaker than Werkzeug's default is replaced by
+    a stronger one. The session this one is `replacing` is revoked when it belongs
+    here, so that it is not left usable.
     """
-    from werkzeug.security import check_password_hash, generate_password_hash
-
-    global _DUMMY_HASH
     now = now or datetime.now(UTC)
     user_id = _account_named(store, username)
     if user_id is None:
-        _DUMMY_HASH = _DUMMY_HASH or generate_password_hash(secrets.token_hex(16))
-        check_password_hash(_DUMMY_HASH, password)
-        raise AuthError(WRONG_CREDENTIALS)
-    attempt = _reserve_attempt(store, user_id, now)
-    account = users.get_account(store, user_id)
-    if account is None or not check_password_hash(account.password_hash, password):
-        if attempt >= MAX_FAILED_LOGINS:
-            users.lock(store, user_id, until=int((now + LOCKOUT).timestamp()))
-        raise AuthError(WRONG_CREDENTIALS)
+        _fail_like_a_wrong_password(store, password, now)
+    account = _check_password(store, user_id, password, now)
+    if (stronger := passwords.stronger(account.password_hash, password)) is not None:
+        users.upgrade_hash(store, user_id, old=account.password_hash, new=stronger)
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(days=days)
     epoch = int(now.timestamp())
@@ -263,15 +311,25 @@ def login(
     )
     if sessions is None:  # made by the web app: its name and email are now taken here too
         users.add_markers(store, account.user)
-    session = Session(user_id, account.user.username, token, expires_at)
-    if replacing is not None and replacing.token != session.token:
-        logout(store, replacing)
+    session = Session(user_id, account.user.username, token, expires_at, location)
+    if replacing is not None and replacing.store in (None, location):
+        users.close_session(store, replacing.user_id, token_hash(replacing.token))
     return session
 
 
-def verify_session(store: Store, session: Session, *, now: datetime | None = None) -> User:
-    """The session's user, if the token is still valid in the table; else AuthError."""
-    now = now or datetime.now(UTC)
+def _fail_like_a_wrong_password(store: Store, password: str, now: datetime) -> NoReturn:
+    """An unknown username: the requests and the hash work of a wrong password, the
+    attempt counted on an item that is no account."""
+    users.count_unknown_attempt(store, now=int(now.timestamp()))
+    users.get_account(store, users.UNKNOWN_LOGINS)
+    passwords.matches(passwords.UNKNOWN_USER_HASH, password)
+    raise AuthError(WRONG_CREDENTIALS)
+
+
+def _verified_account(
+    store: Store, session: Session, location: Location | None, now: datetime
+) -> Account:
+    session.check_location(location)
     if session.expires_at <= now:
         raise AuthError("your session has expired: run `budget login USERNAME`")
     account = users.get_account(store, session.user_id)
@@ -283,9 +341,91 @@ def verify_session(store: Store, session: Session, *, now: datetime | None = Non
         or account.user.username != session.username
     ):
         raise AuthError("your session is no longer valid: run `budget login USERNAME`")
-    return account.user
+    return account
 
 
-def logout(store: Store, session: Session) -> None:
-    """Revoke the session's token in the table (a no-op when it is already gone)."""
-    users.close_session(store, session.user_id, token_hash(session.token))
+def verify_session(
+    store: Store,
+    session: Session,
+    *,
+    location: Location | None = None,
+    now: datetime | None = None,
+) -> User:
+    """The session's user, if it belongs to `location` and its token is still valid in
+    the table; else AuthError. A session that records no location (written by an
+    earlier version) is checked against the table alone."""
+    return _verified_account(store, session, location, now or datetime.now(UTC)).user
+
+
+def logout(
+    store: Store, session: Session, *, location: Location | None = None, now: datetime | None = None
+) -> bool:
+    """Revoke the session's token here; False when it had ended already.
+
+    AuthError, revoking nothing, when the session belongs to other tables, or records
+    none (an earlier version's) and is not one of this store's: it may still be valid
+    where it came from.
+    """
+    session.check_location(location)
+    if users.close_session(store, session.user_id, token_hash(session.token)):
+        return True
+    if session.store is None and session.expires_at > (now or datetime.now(UTC)):
+        here = describe(location) if location is not None else "these tables"
+        raise AuthError(
+            f"the session is not one of {here}, and was written by an earlier budgetcli that "
+            "did not record its tables: nothing was revoked; run `budget logout` with the "
+            "settings you logged in with, or `budget login USERNAME` to replace it"
+        )
+    return False
+
+
+def logout_everywhere(
+    store: Store, session: Session, *, location: Location | None = None, now: datetime | None = None
+) -> int:
+    """Revoke every session of the session's account, this one included (the session
+    must be valid); returns how many were live."""
+    now = now or datetime.now(UTC)
+    account = _verified_account(store, session, location, now)
+    users.close_all_sessions(store, account.user.user_id)
+    epoch = int(now.timestamp())
+    return sum(1 for expiry in (account.sessions or {}).values() if expiry > epoch)
+
+
+def change_password(
+    store: Store,
+    session: Session,
+    current: str,
+    new: str,
+    *,
+    location: Location | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Replace the password of the session's account, if `current` is its password
+    (a wrong one counts as a failed login), and revoke every other session; returns how
+    many other sessions were live."""
+    check_password_strength(new)
+    if new == current:
+        raise InvalidInput("the new password is the same as the current one: choose another")
+    now = now or datetime.now(UTC)
+    user_id = _verified_account(store, session, location, now).user.user_id
+    try:
+        account = _check_password(store, user_id, current, now)
+    except AuthError as exc:
+        if str(exc) == WRONG_CREDENTIALS:
+            raise AuthError("the current password is wrong") from None
+        raise
+    mine = token_hash(session.token)
+    sessions = account.sessions or {}
+    if mine not in sessions:
+        raise AuthError("your session is no longer valid: run `budget login USERNAME`")
+    changed = users.change_password(
+        store,
+        user_id,
+        old=account.password_hash,
+        new=passwords.hash_password(new),
+        keep=(mine, sessions[mine]),
+    )
+    if not changed:
+        raise Conflict("the password or this session changed meanwhile: try again")
+    epoch = int(now.timestamp())
+    return sum(1 for digest, expiry in sessions.items() if digest != mine and expiry > epoch)

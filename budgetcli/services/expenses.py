@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from budgetcli.dates import DateRange, Period, utc_now_iso
@@ -130,13 +131,38 @@ def remove_expenses(store: Store, user_id: str, expense_ids: Iterable[uuid.UUID]
 def expenses_in(
     store: Store, user_id: str, days: DateRange, *, category: str | None = None
 ) -> Iterator[Expense]:
-    """One user's expenses in a date range, newest date first; with `category`, those of
-    that category in any case (`Food` from the web app is `food`)."""
-    listed = table.between(store, user_id, first=days.first, last=days.last)
+    """One user's expenses in a date range, newest date first and, within a date, the
+    latest added first; with `category`, those of that category in any case (`Food`
+    from the web app is `food`)."""
+    listed = latest_added_first(table.between(store, user_id, first=days.first, last=days.last))
     if category is None:
         return listed
     wanted = category_key(category)
     return (expense for expense in listed if category_key(expense.category) == wanted)
+
+
+def latest_added_first(by_date: Iterable[Expense]) -> Iterator[Expense]:
+    """Expenses in date order, each date's sorted by when they were added, latest first.
+
+    The index orders one date's expenses by id, which is random. Each date is read to
+    its end (one expense past it) before it is sorted, so the first N need no more.
+    """
+    for _, same_date in groupby(by_date, key=lambda expense: expense.date):
+        yield from sorted(same_date, key=_when_added, reverse=True)
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _when_added(expense: Expense) -> tuple[datetime, str]:
+    """`created_at` as a time (budgetcli's and the web app's forms differ), then the id."""
+    try:
+        added = datetime.fromisoformat(expense.created_at)
+    except ValueError:
+        added = _NEVER
+    if added.tzinfo is None:
+        added = added.replace(tzinfo=UTC)
+    return added, expense.expense_id
 
 
 def spending_by_category(

@@ -70,15 +70,16 @@ def init_tables(store: Store) -> list[TableReport]:
 
 def migrate(store: Store) -> list[TableReport]:
     """Bring items written by budgetcli before 0.2 to the shapes the web app reads:
-    tombstones off every index, budgets with `alert_threshold`. Safe to run again: a
-    second run changes nothing. It reads the expenses and budgets tables whole."""
+    tombstones out of its queries (and where a backup finds them), budgets with
+    `alert_threshold`. Safe to run again: a second run changes nothing. It reads the
+    expenses and budgets tables whole."""
     tombstones = expenses.upgrade_tombstones(store)
     legacy_budgets = budgets.upgrade_legacy(store)
     return [
         TableReport(
             store.table_name(EXPENSES),
             TableOutcome.MIGRATED,
-            f"{tombstones} tombstone{'' if tombstones == 1 else 's'} taken off the indexes",
+            f"{tombstones} tombstone{'' if tombstones == 1 else 's'} of removed imports upgraded",
         ),
         TableReport(
             store.table_name(BUDGETS),

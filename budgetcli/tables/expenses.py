@@ -1,28 +1,45 @@
 """The expenses table: the seed's expense items, and the ranged Query everything is built on.
 
 A removed imported expense leaves a tombstone in place of the item that keeps its
-content-derived id taken: importing the statement again must not revive it. A tombstone
-has neither `user_id` nor `date` (its owner is `deleted_by`), so it is on no index: none
-of the web app's queries, nor any listing, ever returns one.
+content-derived id taken: importing the statement again must not revive it. Its owner is
+`deleted_by`; it has no `date`, and its `user_id` is `REMOVED#<owner>`, so it stands on
+`user_id-index` in a partition of its own: none of the web app's queries, nor any
+listing, ever returns one, and a backup finds a user's tombstones with one Query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from budgetcli.dates import utc_now_iso
-from budgetcli.models import CategoryOrigin, CategorySource, Expense
+from budgetcli.models import CategoryOrigin, CategorySource, Expense, User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
-from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER_AND_DATE
+from budgetcli.tables.kinds import ItemKind
+from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER, EXPENSES_BY_USER_AND_DATE
 
-# Tombstones written before 0.2 kept `user_id` but never had a `date`.
+# Tombstones never have a `date`; those written before 0.2 kept the owner's `user_id`.
 _OWNED_BY_ME = "user_id = :me AND attribute_exists(#date)"
+_TOMBSTONE_PARTITION = "REMOVED#"
 _OWNER_NAMES = {"#date": "date"}
 # One TransactWriteItems call.
 MAX_REMOVALS = 100
+
+
+def tombstone_partition(user_id: str) -> str:
+    """The `user_id` of a user's tombstones: on `user_id-index`, but never a user's id."""
+    return f"{_TOMBSTONE_PARTITION}{user_id}"
+
+
+def tombstone(expense_id: str, owner: str, deleted_at: str) -> dict[str, Any]:
+    return {
+        "expense_id": expense_id,
+        "user_id": tombstone_partition(owner),
+        "deleted_by": owner,
+        "deleted_at": deleted_at,
+    }
 
 
 def to_item(expense: Expense) -> dict[str, Any]:
@@ -127,10 +144,13 @@ def remove_owned(store: Store, user_id: str, removals: Sequence[tuple[str, bool]
     for expense_id, leave_tombstone in removals:
         key = {"expense_id": expense_id}
         if leave_tombstone:
-            tombstone = key | {"deleted_by": user_id, "deleted_at": utc_now_iso()}
             operations.append(
                 store.put_op(
-                    EXPENSES, tombstone, condition=_OWNED_BY_ME, names=_OWNER_NAMES, values=me
+                    EXPENSES,
+                    tombstone(expense_id, user_id, utc_now_iso()),
+                    condition=_OWNED_BY_ME,
+                    names=_OWNER_NAMES,
+                    values=me,
                 )
             )
         else:
@@ -306,24 +326,24 @@ def put_if_absent(store: Store, expenses: Sequence[Expense]) -> int:
 
 
 def upgrade_tombstones(store: Store) -> int:
-    """Rewrite tombstones written before 0.2, which kept `user_id` and so stood on
-    `user_id-index`, the seed's "all expenses for a user"; returns how many. Idempotent."""
+    """Move tombstones of earlier versions into their owner's tombstone partition: those
+    of 0.1 kept the owner's `user_id`, so stood on the seed's "all expenses for a user";
+    later ones had no `user_id`, so no Query found them. Returns how many. Idempotent."""
     upgraded = 0
     for old in store.scan(
         EXPENSES,
-        filter="attribute_exists(deleted_at) AND attribute_exists(user_id) "
-        "AND attribute_not_exists(#date)",
+        filter="attribute_exists(deleted_at) AND attribute_not_exists(#date) "
+        "AND NOT begins_with(user_id, :removed)",
         names={"#date": "date"},
+        values={":removed": _TOMBSTONE_PARTITION},
     ):
-        tombstone = {
-            "expense_id": old["expense_id"],
-            "deleted_by": old["user_id"],
-            "deleted_at": old["deleted_at"],
-        }
+        owner = old.get("deleted_by") or old.get("user_id")
+        if not isinstance(owner, str):
+            continue
         try:
             store.put(
                 EXPENSES,
-                tombstone,
+                tombstone(str(old["expense_id"]), owner, str(old["deleted_at"])),
                 condition="attribute_exists(deleted_at) AND attribute_not_exists(#date)",
                 names={"#date": "date"},
             )
@@ -331,3 +351,45 @@ def upgrade_tombstones(store: Store) -> int:
             continue  # no longer a tombstone: leave it
         upgraded += 1
     return upgraded
+
+
+# --- what a backup holds of an account ----------------------------------------------------
+
+
+def _by_user_id(partition: Callable[[str], str]) -> Callable[[Store, User], Iterator[Item]]:
+    def items_of(store: Store, user: User) -> Iterator[Item]:
+        return store.query(
+            EXPENSES,
+            index=EXPENSES_BY_USER,
+            key_condition="user_id = :user",
+            values={":user": partition(user.user_id)},
+        )
+
+    return items_of
+
+
+def _expense_owner(item: Item) -> str | None:
+    owner = item.get("user_id")
+    if isinstance(owner, str) and not owner.startswith(_TOMBSTONE_PARTITION):
+        return owner
+    return None
+
+
+def _tombstone_owner(item: Item) -> str | None:
+    owner = item.get("deleted_by")
+    if isinstance(owner, str) and item.get("user_id") == tombstone_partition(owner):
+        return owner
+    return None
+
+
+BACKUP_KINDS = (
+    # The seed's "all expenses for a user": also a 0.1 tombstone not yet migrated.
+    ItemKind("expense", EXPENSES, "expense_id", owner=_expense_owner, items_of=_by_user_id(str)),
+    ItemKind(
+        "tombstone",
+        EXPENSES,
+        "expense_id",
+        owner=_tombstone_owner,
+        items_of=_by_user_id(tombstone_partition),
+    ),
+)

@@ -17,13 +17,16 @@ from budgetcli.models import Direction, MatchKind, Rule, RuleField
 from budgetcli.store import ConditionFailed, Item, Store
 from budgetcli.tables.schema import USERS
 
+RULES_PREFIX = "RULES#"
+MOVES_PREFIX = "MOVES#"
+
 
 def rules_key(user_id: str) -> dict[str, str]:
-    return {"user_id": f"RULES#{user_id}"}
+    return {"user_id": f"{RULES_PREFIX}{user_id}"}
 
 
 def moves_key(user_id: str) -> dict[str, str]:
-    return {"user_id": f"MOVES#{user_id}"}
+    return {"user_id": f"{MOVES_PREFIX}{user_id}"}
 
 
 def rule_to_map(rule: Rule) -> dict[str, Any]:

@@ -12,13 +12,21 @@ Sessions: the users table keeps each session token's SHA-256 and expiry in the i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from budgetcli.models import User
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
+from budgetcli.tables import profiles, rules
+from budgetcli.tables.kinds import ItemKind
 from budgetcli.tables.schema import USERS, USERS_BY_EMAIL, USERS_BY_USERNAME
+
+# Takes the counted attempt of a login to an unknown username, which makes the requests
+# of a wrong password, so that both cost DynamoDB a write. It has no `username` or
+# `email`: it is on no index, and no login can reach it.
+UNKNOWN_LOGINS = "LOGIN#unknown-username"
 
 
 class Taken(StrEnum):
@@ -172,6 +180,18 @@ def count_attempt(store: Store, user_id: str, *, limit: int, now: int) -> int | 
     return int(updated["failed_logins"])
 
 
+def count_unknown_attempt(store: Store, *, now: int) -> None:
+    """Count a failed login to an unknown username as `count_attempt` counts one to an
+    account (the same update and condition, on the UNKNOWN_LOGINS item)."""
+    store.update(
+        USERS,
+        {"user_id": UNKNOWN_LOGINS},
+        update="SET failed_logins = if_not_exists(failed_logins, :zero) + :one",
+        condition="attribute_not_exists(locked_until) OR locked_until <= :now",
+        values={":zero": 0, ":one": 1, ":now": now},
+    )
+
+
 def unlock(store: Store, user_id: str, *, locked_until: int) -> None:
     """Reset the count of a lock that has run out (only the lock seen, once)."""
     try:
@@ -238,15 +258,157 @@ def open_session(
     )
 
 
-def close_session(store: Store, user_id: str, token_hash: str) -> None:
-    """Revoke one session (a no-op when it is already gone)."""
+def close_session(store: Store, user_id: str, token_hash: str) -> bool:
+    """Revoke one session; False when it was not there (revoked, or another store's)."""
     try:
         store.update(
             USERS,
             {"user_id": user_id},
             update="REMOVE sessions.#token",
-            condition="attribute_exists(user_id) AND attribute_exists(sessions)",
+            condition="attribute_exists(sessions.#token)",
             names={"#token": token_hash},
         )
     except ConditionFailed:
-        pass
+        return False
+    return True
+
+
+def close_all_sessions(store: Store, user_id: str) -> None:
+    """Revoke every session of the account."""
+    store.update(
+        USERS,
+        {"user_id": user_id},
+        update="SET sessions = :none",
+        condition="attribute_exists(user_id)",
+        values={":none": {}},
+    )
+
+
+def upgrade_hash(store: Store, user_id: str, *, old: str, new: str) -> bool:
+    """Replace the password hash `old` with `new`, a stronger hash of the same password;
+    False when the password changed in between (the new one is kept)."""
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET password_hash = :new",
+            condition="password_hash = :old",
+            values={":new": new, ":old": old},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def change_password(
+    store: Store, user_id: str, *, old: str, new: str, keep: tuple[str, int]
+) -> bool:
+    """Set the hash of a new password and keep only the session `keep` (token hash,
+    expiry), in one write; False when the password changed or that session was revoked
+    in between. Failed logins and a lock are cleared."""
+    token_hash, expires = keep
+    try:
+        store.update(
+            USERS,
+            {"user_id": user_id},
+            update="SET password_hash = :new, sessions = :sessions, failed_logins = :zero "
+            "REMOVE locked_until",
+            condition="password_hash = :old AND attribute_exists(sessions.#token)",
+            names={"#token": token_hash},
+            values={":new": new, ":old": old, ":sessions": {token_hash: expires}, ":zero": 0},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+# --- what a backup holds of an account ----------------------------------------------------
+
+
+def _user_owner(item: Item) -> str | None:
+    if "username" in item and "email" in item and isinstance(item.get("user_id"), str):
+        return str(item["user_id"])
+    return None
+
+
+def _marker_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if isinstance(key, str) and key.startswith(prefix) and isinstance(holder, str):
+            return holder
+        return None
+
+    return owner
+
+
+# What other features keep for an account in this table: one item per kind, keyed
+# `<PREFIX><user_id>`, its owner in `owner_user_id`, no `username` or `email`.
+# (name in a backup, key prefix); the import profiles of tables/profiles.py and the rules
+# and category tallies of tables/rules.py.
+SIDE_ITEMS: tuple[tuple[str, str], ...] = (
+    ("import-profiles", profiles.KEY_PREFIX),
+    ("rules", rules.RULES_PREFIX),
+    ("moves", rules.MOVES_PREFIX),
+)
+
+
+def _side_item_owner(prefix: str) -> Callable[[Item], str | None]:
+    def owner(item: Item) -> str | None:
+        key, holder = item.get("user_id"), item.get("owner_user_id")
+        if not isinstance(key, str) or not key.startswith(prefix) or len(key) == len(prefix):
+            return None
+        keyed_to = key.removeprefix(prefix)
+        if holder is not None and holder != keyed_to:
+            return None  # says it is someone else's: it is nobody's to back up or restore
+        return keyed_to
+
+    return owner
+
+
+def _side_item_kind(name: str, prefix: str) -> ItemKind:
+    return ItemKind(
+        name,
+        USERS,
+        "user_id",
+        owner=_side_item_owner(prefix),
+        keys_of=lambda user: [f"{prefix}{user.user_id}"],
+    )
+
+
+def _username_markers(user: User) -> list[str]:
+    return [_username_marker(user.username.casefold())]
+
+
+def _email_markers(user: User) -> list[str]:
+    return [_email_marker(user.email)]
+
+
+BACKUP_KINDS = (
+    ItemKind(
+        "user",
+        USERS,
+        "user_id",
+        owner=_user_owner,
+        keys_of=lambda user: [user.user_id],
+        # Sessions are live credentials; the lockout counts belong to this store's logins.
+        private=frozenset({"sessions", "failed_logins", "locked_until"}),
+        with_account=True,
+    ),
+    ItemKind(
+        "username-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("USERNAME#"),
+        keys_of=_username_markers,
+        with_account=True,
+    ),
+    ItemKind(
+        "email-marker",
+        USERS,
+        "user_id",
+        owner=_marker_owner("EMAIL#"),
+        keys_of=_email_markers,
+        with_account=True,
+    ),
+    *(_side_item_kind(name, prefix) for name, prefix in SIDE_ITEMS),
+)

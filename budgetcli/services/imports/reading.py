@@ -1,18 +1,22 @@
-"""Reading an import: bytes to text lines, text lines to CSV records with their line numbers."""
+"""Reading an import: the bytes of a file or stdin; for budgetcli's own format, text lines and
+CSV records with their line numbers (bank statements are read by `budgetcli.statements`)."""
 
 from __future__ import annotations
 
 import codecs
 import csv
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from budgetcli.errors import Field, InvalidInput
+from budgetcli.statements.text import errors_for
 
 READ_SIZE = 1 << 16
 # Delimiters read from a header line that has no comma, in this order.
@@ -71,9 +75,10 @@ def _not_text(encoding: str, line: int | None, detail: str) -> InvalidInput:
 
 
 def _line_by_line(stream: BinaryIO, encoding: str) -> Iterator[str]:
+    errors = errors_for(encoding)  # Windows-1252's five unused bytes are read as Latin-1
     for number, raw in enumerate(stream, start=1):
         try:
-            yield raw.decode(encoding)
+            yield raw.decode(encoding, errors)
         except UnicodeDecodeError as exc:
             detail = f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
             raise _not_text(encoding, number, detail) from None
@@ -102,36 +107,26 @@ class Source:
     """Where an import reads from: a file, or standard input when `path` is None."""
 
     path: Path | None
-    encoding: str = "utf-8"
 
     @property
-    def readable_twice(self) -> bool:
-        # stdin, a pipe or <(process substitution) can be read only once.
-        path = self.path
-        return path is not None and (path.is_file() or not path.exists() or path.is_dir())
-
-    def check(self) -> int | None:
-        """Read a file once, before anything is written: InvalidInput if it is not text in
-        its encoding, else its number of data rows (lines after the header, for a progress
-        bar). None for what can be read only once."""
-        if self.path is None or not self.readable_twice:
-            return None
-        lines = 0
-        with self.lines() as text:
-            for _ in text:
-                lines += 1
-        return max(lines - 1, 0)
+    def name(self) -> str:
+        return "standard input" if self.path is None else str(self.path)
 
     @contextmanager
-    def lines(self) -> Iterator[Iterator[str]]:
-        """The decoded lines, read as they are used."""
+    def opened(self) -> Iterator[BinaryIO]:
+        """The bytes, as a stream that can be read again from the start (`seek(0)`).
+
+        Layout detection reads the whole file before its rows are read: what can be read
+        only once (stdin, a pipe, <(process substitution)) is copied to a temporary file.
+        """
         if self.path is None:
-            yield decoded_lines(sys.stdin.buffer, self.encoding)
+            with _spooled(sys.stdin.buffer) as spool:
+                yield spool
             return
         try:
             stream = self.path.open("rb")
         except IsADirectoryError:
-            raise InvalidInput(f"{self.path} is a directory: give a CSV file") from None
+            raise InvalidInput(f"{self.path} is a directory: give a CSV or OFX file") from None
         except FileNotFoundError:
             raise InvalidInput(f"{self.path} does not exist") from None
         except PermissionError:
@@ -139,7 +134,29 @@ class Source:
         except OSError as exc:
             raise InvalidInput(f"cannot read {self.path}: {exc.strerror or exc}") from None
         with stream:
-            yield decoded_lines(stream, self.encoding)
+            if stream.seekable():
+                yield stream
+                return
+            with _spooled(stream) as spool:
+                yield spool
+
+
+@contextmanager
+def _spooled(stream: BinaryIO) -> Iterator[BinaryIO]:
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(stream, spool, READ_SIZE)
+        spool.seek(0)
+        yield cast(BinaryIO, spool)
+
+
+def count_lines(stream: BinaryIO) -> int:
+    """The number of lines from the stream's position to its end; the position is kept."""
+    start = stream.tell()
+    lines = 0
+    while block := stream.read(READ_SIZE):
+        lines += block.count(b"\n")
+    stream.seek(start)
+    return lines
 
 
 def detect_delimiter(header_line: str) -> str:

@@ -1,10 +1,16 @@
-"""Parsing an import's rows: where each field is, a row's values, and the row's identity.
+"""Parse a row: a file's row to an expense with its identity, or a reason to leave it out.
 
 Each valid row becomes an expense whose `expense_id` is a uuid5 of the user, the row's
 normalised fields (date, amount, category, description) and its occurrence number among
 identical rows of the file. So a re-import finds every row already there, an overlapping
-statement adds only its new rows, and two identical coffees stay two expenses. Memory does
-not grow with the file beyond a 16-byte digest per distinct row (to number identical rows).
+statement adds only its new rows, and two identical coffees stay two expenses. An OFX
+transaction is recognised by the bank's own id (FITID) and amount instead, where the file
+gives every transaction its own. Memory does not grow with the file beyond a 16-byte
+digest per distinct row (to number identical rows).
+
+Rows come from budgetcli's own format (`own_format_rows`: columns by name, read as they
+always were, so the ids of files imported before stay the same) or from a bank statement
+read by `budgetcli.statements` (`statement_rows`).
 """
 
 from __future__ import annotations
@@ -22,21 +28,33 @@ from budgetcli.dates import utc_now_iso
 from budgetcli.errors import Field, InvalidInput
 from budgetcli.models import CategoryOrigin, CategorySource, Expense
 from budgetcli.parsing import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_DESCRIPTION_LENGTH,
     AmbiguousDate,
+    check_amount,
     parse_amount,
     parse_category,
     parse_date,
     parse_description,
     parse_url,
 )
-from budgetcli.services.categories import UNCATEGORIZED
-from budgetcli.services.imports.model import ImportOptions, ImportSummary
+from budgetcli.services.imports.model import (
+    DEFAULT_CATEGORY,
+    SKIP_KEYS,
+    ImportOptions,
+    ImportSummary,
+    Skip,
+)
 from budgetcli.services.imports.reading import records
+from budgetcli.spreadsheets import marks_excel_safe, undo_excel_safe
+from budgetcli.statements import BadRow, Row, SkippedRow, StatementRow
 
 # Fixed forever: changing it would make every earlier import look new.
 IMPORT_NAMESPACE = uuid.UUID("5b0f3c52-6f1e-5d8a-9a43-0c7d1b6e2f11")
 _FOREIGN_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$", re.ASCII)
 _LINE_BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
+_ZERO = re.compile(r"^[+-]?(?:0+(?:[.,]0*)?|[.,]0+)$")
 # 1.234,56 / 1 234,56 / 1234,56 / -45,30 / 2.500: '.' or a space groups thousands.
 _DECIMAL_COMMA_AMOUNT = re.compile(
     r"^([+-]?)(\d{1,3}(?:([. \u00a0\u202f])\d{3})(?:\3\d{3})*|\d+)(?:,(\d+))?$"
@@ -78,6 +96,12 @@ def row_identity(user_id: str, values: RowValues) -> str:
     )
 
 
+def bank_identity(user_id: str, bank_id: str, values: RowValues) -> str:
+    """What a transaction with the bank's own id is recognised by: that id and its amount
+    (a bank's descriptions and booking dates change between downloads; its ids do not)."""
+    return "\x1f".join((user_id, "bank id", bank_id, str(values.amount)))
+
+
 class RowIds:
     """Deterministic expense ids for the rows of one file, in order."""
 
@@ -85,9 +109,13 @@ class RowIds:
         self.user_id = user_id
         self.occurrences: dict[bytes, int] = {}
 
-    def next_id(self, values: RowValues) -> str:
-        """The id of this row: its content and how many identical rows came before it."""
-        content = row_identity(self.user_id, values)
+    def next_id(self, values: RowValues, bank_id: str | None = None) -> str:
+        """The id of this row: its content (or the bank's id for it) and how many
+        identical rows came before it."""
+        if bank_id is None:
+            content = row_identity(self.user_id, values)
+        else:
+            content = bank_identity(self.user_id, bank_id, values)
         digest = hashlib.blake2b(content.encode(), digest_size=16).digest()
         occurrence = self.occurrences.get(digest, 0)
         self.occurrences[digest] = occurrence + 1
@@ -113,7 +141,8 @@ def find_columns(header: list[str], options: ImportOptions) -> Columns:
     found = ", ".join(repr(cell.strip()) for cell in header if cell.strip()) or "nothing"
 
     def position(name: str) -> int | None:
-        wanted = options.columns.get(name, name)
+        given = options.columns.get(name)
+        wanted = given if isinstance(given, str) else name
         index = positions.get(wanted.casefold())
         if index is None and name in options.columns:
             raise InvalidInput(
@@ -143,14 +172,12 @@ def find_columns(header: list[str], options: ImportOptions) -> Columns:
     )
 
 
-def parsed_rows(
-    lines: Iterable[str],
-    user_id: str,
-    options: ImportOptions,
-    summary: ImportSummary,
+def own_format_rows(
+    lines: Iterable[str], user_id: str, options: ImportOptions, summary: ImportSummary
 ) -> Iterator[ParsedRow]:
-    """Valid rows as expenses with their deterministic ids; bad rows go into `summary`.
-    A row without a category has the fallback, for `categorising` to decide."""
+    """The valid rows of a file in budgetcli's own format as expenses with their ids;
+    bad and skipped rows go into `summary`. A row without a category has the fallback,
+    for `categorising` to decide."""
     rows = records(lines, options.delimiter)
     header = next(rows, None)
     if header is None or isinstance(header[1], csv.Error) or not any(header[1]):
@@ -159,6 +186,7 @@ def parsed_rows(
             "like date,amount,category,description"
         )
     columns = find_columns(header[1], options)
+    excel_safe = marks_excel_safe(header[1])
     ids = RowIds(user_id)
     created_at = utc_now_iso()
     for line, cells in rows:
@@ -166,6 +194,8 @@ def parsed_rows(
             summary.read += 1
             summary.reject(line, InvalidInput(f"not valid CSV ({cells})"))
             continue
+        if excel_safe:  # written by `budget export --excel-safe`: the cells as they were
+            cells = [undo_excel_safe(cell) for cell in cells]
         if not any(cell.strip() for cell in cells):
             continue
         summary.read += 1
@@ -174,8 +204,8 @@ def parsed_rows(
         except InvalidInput as exc:
             summary.reject(line, exc)
             continue
-        if values is None:
-            summary.skipped += 1
+        if isinstance(values, str):
+            summary.skip(values)
             continue
         exported_id = _cell(cells, columns.expense_id).strip()
         origin = category_origin(values)
@@ -207,21 +237,23 @@ def _cell(cells: list[str], index: int | None) -> str:
     return cells[index] if index is not None and index < len(cells) else ""
 
 
-def row_values(cells: list[str], columns: Columns, options: ImportOptions) -> RowValues | None:
-    """The row's normalised fields; None for a row to skip (see `ImportSummary`)."""
+def row_values(cells: list[str], columns: Columns, options: ImportOptions) -> RowValues | str:
+    """The row's normalised fields, or why it is skipped (a `Skip` key)."""
     amount_text = _cell(cells, columns.amount)
     if not amount_text.strip():
         if options.skip_empty_amount:
-            return None
+            return Skip.EMPTY
         raise InvalidInput(
             "amount is empty: if the file has separate columns for money out and in, import with ",
             Field("skip_empty_amount"),
             " to skip such rows",
         )
+    if _ZERO.match(amount_text.strip()):
+        return Skip.ZERO
     amount = _amount(amount_text, options.decimal_comma)
     if options.debits_negative:
         if amount > 0:
-            return None
+            return Skip.CREDIT
         amount = -amount
     elif amount < 0:
         raise InvalidInput(
@@ -237,7 +269,7 @@ def row_values(cells: list[str], columns: Columns, options: ImportOptions) -> Ro
         ) from None
     category_text = _cell(cells, columns.category)
     from_file = bool(category_text.strip())
-    category = parse_category(category_text) if from_file else options.category or UNCATEGORIZED
+    category = parse_category(category_text) if from_file else options.category or DEFAULT_CATEGORY
     # Banks put line breaks in memo fields; one line of text is what an expense keeps.
     description = parse_description(_LINE_BREAKS.sub(" ", _cell(cells, columns.description)))
     url_text = _cell(cells, columns.receipt_url).strip()
@@ -279,3 +311,69 @@ def decimal_comma_to_plain(text: str) -> str:
     if separator:
         whole = whole.replace(separator, "")
     return f"{sign}{whole}.{cents}" if cents is not None else f"{sign}{whole}"
+
+
+def statement_rows(
+    rows: Iterable[Row],
+    user_id: str,
+    options: ImportOptions,
+    summary: ImportSummary,
+    *,
+    bank_ids: bool,
+) -> Iterator[ParsedRow]:
+    """The rows of money going out of a bank statement as expenses with their ids; rows
+    that are not expenses are counted as skipped, malformed ones as rejected. A row
+    without the bank's category has the fallback, for `categorising` to decide.
+
+    With `bank_ids`, a row with the bank's own id for it is identified by that id.
+    """
+    ids = RowIds(user_id)
+    created_at = utc_now_iso()
+    for row in rows:
+        summary.read += 1
+        if isinstance(row, SkippedRow):
+            summary.skip(SKIP_KEYS[row.reason])
+            continue
+        if isinstance(row, BadRow):
+            if row.empty_amount and options.skip_empty_amount:
+                summary.skip(Skip.EMPTY)
+            else:
+                summary.reject(row.line, InvalidInput(row.error))
+            continue
+        try:
+            values = statement_values(row, options.category)
+        except InvalidInput as exc:
+            summary.reject(row.line, exc)
+            continue
+        bank_id = row.bank_id if bank_ids and row.bank_id else None
+        yield ParsedRow(
+            line=row.line,
+            expense=Expense(
+                expense_id=ids.next_id(values, bank_id),
+                user_id=user_id,
+                amount=values.amount,
+                category=values.category,
+                description=values.description,
+                date=values.day,
+                created_at=created_at,
+                category_origin=category_origin(values),
+            ),
+            exported_id=None,
+        )
+
+
+def statement_values(row: StatementRow, category: str | None) -> RowValues:
+    """An expense's fields from a row of money going out: the amount in cents, the bank's
+    category (else `category`, else "uncategorized"), payee and description in one line."""
+    if not EARLIEST_YEAR <= row.date.year <= LATEST_YEAR:
+        raise InvalidInput(f"date {row.date.isoformat()} is outside {EARLIEST_YEAR}-{LATEST_YEAR}")
+    amount = check_amount(row.amount)
+    chosen, from_file = category or DEFAULT_CATEGORY, False
+    if row.category:
+        try:
+            chosen, from_file = parse_category(row.category), True
+        except InvalidInput:
+            pass  # a bank's category that is no category here: the default one
+    # A bank's memo is kept, cut to the length a description may have.
+    text = row.text[:MAX_DESCRIPTION_LENGTH].rstrip()
+    return RowValues(row.date, amount, chosen, parse_description(text), None, from_file)

@@ -1,9 +1,13 @@
-"""Storing an import's rows idempotently, a few chunks in flight at once.
+"""Store idempotently: an import's rows, 100 at a time, a few chunks in flight at once.
 
-Rows are stored 100 at a time: a consistent BatchGetItem finds which ids exist
-(duplicates), and the rest is written with conditional puts, so an expense edited since
-its import is never overwritten. What was written stays written when the work stops
-half-way, and a re-run finds it.
+A chunk is written with one TransactWriteItems of conditional puts
+(`attribute_not_exists`): rows whose id exists (imported before, or removed since) cancel
+it with a reason each and count as duplicates, the rest is sent again; an expense edited
+since its import is never overwritten. A new statement so costs one request per chunk.
+Once a chunk has met rows that exist, the file is likely one imported before (a re-run,
+an overlapping statement): the chunks after it read their ids first (a consistent
+BatchGetItem, cheaper than cancelled writes) and write only the new rows. A dry run only
+reads. What was written stays written when the work stops half-way, and a re-run finds it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from budgetcli.services.imports.rows import ParsedRow
 from budgetcli.store import Store
 from budgetcli.tables import expenses
 
-CHUNK_ROWS = 100  # one BatchGetItem, one TransactWriteItems
+CHUNK_ROWS = 100  # one TransactWriteItems
 WORKERS = 4
 MAX_CHUNKS_IN_FLIGHT = 2 * WORKERS
 
@@ -40,12 +44,15 @@ def store_rows(
     and `summary` say what was really written; then the exception goes on.
     """
     uncounted: set[_Counts] = set()
+    read_first = summary.dry_run
 
     def count(future: _Counts) -> None:
-        imported, duplicates = future.result()
+        nonlocal read_first
+        new, duplicates = future.result()
         uncounted.discard(future)
-        summary.imported += imported
+        summary.count_new(new)
         summary.duplicates += duplicates
+        read_first = read_first or duplicates > 0
 
     def settle(finished: Iterable[_Counts]) -> None:
         for future in finished:
@@ -57,7 +64,9 @@ def store_rows(
         in_flight: set[_Counts] = set()
         try:
             while chunk := list(islice(rows, CHUNK_ROWS)):
-                submitted = pool.submit(_store_chunk, store, user_id, chunk, summary.dry_run)
+                submitted = pool.submit(
+                    _store_chunk, store, user_id, chunk, read_first, summary.dry_run
+                )
                 in_flight.add(submitted)
                 uncounted.add(submitted)
                 if len(in_flight) >= MAX_CHUNKS_IN_FLIGHT:
@@ -85,19 +94,17 @@ def _count_in_flight(uncounted: set[_Counts], count: Callable[[_Counts], None]) 
 
 
 def _store_chunk(
-    store: Store, user_id: str, rows: Sequence[ParsedRow], dry_run: bool
+    store: Store, user_id: str, rows: Sequence[ParsedRow], read_first: bool, dry_run: bool
 ) -> tuple[int, int]:
-    """Write the rows whose expense does not exist yet: (imported, duplicates)."""
-    existing = expenses.existing_ids(store, [row.expense.expense_id for row in rows])
+    """Write the rows whose expense does not exist yet: (new, duplicates)."""
     exported_ids = list(dict.fromkeys(row.exported_id for row in rows if row.exported_id))
-    if exported_ids:
-        existing |= expenses.existing_ids(store, exported_ids, owner=user_id)
-    new = [
-        row
-        for row in rows
-        if row.expense.expense_id not in existing and row.exported_id not in existing
-    ]
-    if dry_run or not new:
-        return len(new), len(rows) - len(new)
-    imported = expenses.put_if_absent(store, [row.expense for row in new])
+    # A row of `budget export` whose expense is this user's is that expense.
+    taken = expenses.existing_ids(store, exported_ids, owner=user_id) if exported_ids else set()
+    candidates = [row for row in rows if row.exported_id not in taken]
+    if read_first or dry_run:
+        existing = expenses.existing_ids(store, [row.expense.expense_id for row in candidates])
+        candidates = [row for row in candidates if row.expense.expense_id not in existing]
+    if dry_run or not candidates:
+        return len(candidates), len(rows) - len(candidates)
+    imported = expenses.put_if_absent(store, [row.expense for row in candidates])
     return imported, len(rows) - imported
