@@ -420,3 +420,15 @@ def test_terminal_notes_reach_a_terminal_and_never_cron(monkeypatch: Any, termin
     monkeypatch.setattr("sys.stderr", stderr)
     output.terminal_note("started DynamoDB Local")
     assert stderr.getvalue() == ("started DynamoDB Local\n" if terminal else "")
+
+
+def test_a_caption_keeps_its_lines_and_shows_control_characters_literally() -> None:
+    from budgetcli.output import Column, listing
+
+    console = Console(width=60, record=True, color_system=None, file=io.StringIO())
+    console.print(
+        listing([Column("Read", "read")], [{"read": "x" * 30}], caption="skipped: 6\nbad\x1b[31m")
+    )
+    lines = [line.strip() for line in console.export_text().splitlines()]
+    assert "skipped: 6" in lines and "bad\\x1b[31m" in lines
+    assert "\\x0a" not in console.export_text()

@@ -66,6 +66,11 @@ def literal(value: object) -> Text:
     return Text(visible(str(value)))
 
 
+def _caption(lines: str) -> Text:
+    """A caption of our own lines, each shown literally: its line breaks are kept."""
+    return Text("\n").join(literal(line) for line in lines.split("\n"))
+
+
 # CPython can take a large write to a pipe whose reader has gone as written whole, and
 # drop the rest silently; written in pieces, the next piece fails with BrokenPipeError.
 _PIECE = 8192
@@ -228,7 +233,7 @@ def listing(
         # Only horizontal rules: a listing keeps every column whole in 80 terminal columns.
         table = Table(
             title=literal(title) if title is not None else None,
-            caption=literal(caption) if caption is not None else None,
+            caption=_caption(caption) if caption is not None else None,
             show_footer=footer is not None,
             show_header=show_header,
             box=box.SIMPLE_HEAD,
@@ -259,7 +264,7 @@ def listing(
         return Stacked(
             blocks,
             title=literal(title) if title is not None else None,
-            caption=literal(caption) if caption is not None else None,
+            caption=_caption(caption) if caption is not None else None,
         )
 
     return Fitted(table, stacked=stacked)
