@@ -560,3 +560,20 @@ def test_moving_a_payees_imports_three_times_offers_a_rule(
     # an expense added by hand is not an import's: nothing counted
     [added] = [json_of(runner, "add", "3", "x", "TESCO STORES 1")]
     assert run(runner, "edit", added["expense_id"], "--category", "y").stderr == ""
+
+
+def test_a_review_of_an_old_month_learns_from_corrections_around_it(
+    store: Store, alice: User, runner: CliRunner
+) -> None:
+    statement = "date,amount,description\n" + "".join(
+        f"2017-04-{day:02},{amount},CARD PAYMENT TO TESCO STORES 3297\n"
+        for day, amount in [(3, "41.00"), (10, "23.50"), (17, "35.10"), (24, "38.50")]
+    )
+    json_of(runner, "import", "-", "--card", "--category", "bank", stdin=statement)
+    first_three = sorted(json_of(runner, "list", "--month", "2017-04"), key=lambda e: e["date"])
+    for expense in first_three[:3]:
+        assert run(runner, "edit", expense["expense_id"], "--category", "groceries").exit_code == 0
+
+    (waiting,) = json_of(runner, "categorize", "--month", "2017-04", "--dry-run")
+    assert waiting["date"] == "2017-04-24"
+    assert waiting["proposed"]["category"] == "groceries"

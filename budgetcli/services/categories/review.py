@@ -58,17 +58,21 @@ def proposals(
     categorizer: Categorizer | None = None,
 ) -> list[Proposal]:
     """A proposal for each of the user's expenses in `days` that waits for a category
-    (oldest first). An open end of `days` is the end of learning's window."""
+    (oldest first). An open end of `days` is the end of learning's window.
+
+    Learning reads the two years up to the end of `days` (or today): a review of an
+    old month learns from the corrections made around it."""
     today = today or date.today()
     first, last = _bounds(days, today)
-    window = learning_window(today)
+    learned_until = min(today, last)
+    window = learning_window(learned_until)
     if categorizer is None and window[0] <= first and last <= window[1]:
         # What learning reads holds what waits: one read of the window for both.
         known = list(expenses_between(store, user_id, *window))
-        categorizer = taught(store, user_id, enough_to_learn(known, today))
+        categorizer = taught(store, user_id, enough_to_learn(known, learned_until))
         candidates: Iterable[Expense] = (e for e in known if first <= e.date <= last)
     else:
-        categorizer = categorizer or load(store, user_id, today=today)
+        categorizer = categorizer or load(store, user_id, today=learned_until)
         candidates = expenses_between(store, user_id, first, last)
     waiting = [expense for expense in candidates if awaits_category(expense, fallbacks)]
     found = []
