@@ -577,3 +577,5 @@ def test_a_review_of_an_old_month_learns_from_corrections_around_it(
     (waiting,) = json_of(runner, "categorize", "--month", "2017-04", "--dry-run")
     assert waiting["date"] == "2017-04-24"
     assert waiting["proposed"]["category"] == "groceries"
+    table = run(runner, "categorize", "--month", "2017-04", "--dry-run")
+    assert "1 expense without a category, 1 with a proposal" in " ".join(table.stdout.split())

@@ -281,7 +281,8 @@ def categorize(
 
     found = review.proposals(store, user_id, days, fallbacks=names)
     ready = sum(1 for proposal in found if proposal.decision is not None)
-    title = f"{len(found)} expenses without a category, {ready} with a proposal"
+    expenses = "expense" if len(found) == 1 else "expenses"
+    title = f"{len(found)} {expenses} without a category, {ready} with a proposal"
     if not found:
         if fmt is OutputFormat.TABLE:
             output.terminal_note(
