@@ -813,6 +813,8 @@ FIXTURE_RESULTS: dict[str, tuple[int, str, dict[str, int]] | str] = {
     "cr-cr-lf.csv": (2, "50.00", {"credit": 1}),
     "debit-credit.csv": (2, "45.00", {"credit": 1, "zero_amount": 1}),
     "direction.csv": (2, "27.55", {"credit": 1}),
+    "card-cr-suffix.csv": (2, "1058.19", {"credit": 1}),
+    "dr-cr-suffix.csv": (3, "1566.70", {"credit": 1}),
     "excel-quoted.csv": (2, "84.80", {"credit": 1}),
     "money-forms.csv": (5, "1279.06", {"credit": 1}),
     "month-names.csv": (2, "79.21", {"credit": 1}),

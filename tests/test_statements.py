@@ -41,6 +41,7 @@ from budgetcli.statements import (
 from budgetcli.statements.cells import (
     CellError,
     compile_date_format,
+    debit_or_credit,
     mark_evidence,
     money_parts,
     parse_money,
@@ -277,6 +278,16 @@ TRAITS = {
         [(2, "2024-03-05", "12.99"), (4, "2024-03-07", "1045.20")],
         {"credit": 1},
         None,
+    ),
+    "card-cr-suffix.csv": (
+        [(2, "2024-03-05", "12.99"), (4, "2024-03-27", "1045.20")],
+        {"credit": 1},
+        None,
+    ),
+    "dr-cr-suffix.csv": (
+        [(2, "2024-07-01", "54.20"), (4, "2024-07-03", "12.50"), (5, "2024-07-15", "1500.00")],
+        {"credit": 1},
+        "proven",
     ),
     "card-signs.csv": (
         [(2, "2024-04-02", "54.20"), (3, "2024-04-03", "19.99"), (5, "2024-04-06", "38.00")],
@@ -886,3 +897,29 @@ def test_date_formats(fmt: str, text: str, day: str) -> None:
 )
 def test_not_dates(fmt: str, text: str) -> None:
     assert compile_date_format(fmt)(text) is None
+
+
+@pytest.mark.parametrize(
+    "cell, value, direction",
+    [
+        ("12.50 DR", "-12.50", -1),
+        ("1,234.56 Dr", "-1234.56", -1),
+        ("5.00 CR", "5.00", 1),
+        ("£7.00 cr.", "7.00", 1),
+        ("12.50", "12.50", 0),
+        ("DR", None, 0),
+    ],
+)
+def test_amounts_marked_dr_or_cr(cell: str, value: str | None, direction: int) -> None:
+    assert debit_or_credit(cell) == direction
+    if value is None:
+        with pytest.raises(CellError):
+            parse_money(cell, ".")
+    else:
+        assert str(parse_money(cell, ".")) == value
+
+
+@pytest.mark.parametrize("cell", ["-5 DR", "(3) CR", "+4.00 CR"])
+def test_a_sign_beside_dr_or_cr_is_not_read(cell: str) -> None:
+    with pytest.raises(CellError):
+        parse_money(cell, ".")

@@ -1,8 +1,8 @@
 """Money and date cells as banks write them, read exactly (Decimal, date) and fast.
 
 Money: `-$7,971.39`, `£67.40`, `-123,45 €`, `1234,37 EUR`, `(12.50)`, `12.50-`, a Unicode
-minus, `+ £1,100.00`, `11'373.94`, `1 234,56`, Excel's `="12.50"`. The decimal mark is
-decided per column (see `mark_evidence`), never per cell.
+minus, `+ £1,100.00`, `11'373.94`, `1 234,56`, Excel's `="12.50"`, `12.50 DR` / `5.00 Cr`.
+The decimal mark is decided per column (see `mark_evidence`), never per cell.
 
 Dates: a strptime-style format compiled to a regular expression (strptime costs ~5 us a
 call); a time of day after the date is allowed and ignored.
@@ -26,7 +26,8 @@ _MONEY = re.compile(
     (?P<num>\d(?:[\d.,'\u00a0\u202f ]*\d)?)
     \s*(?:{_CURRENCY})?\s*
     (?P<s3>[-\u2212])?\s*
-    (?P<close>\))?\s*$""",
+    (?P<close>\))?\s*
+    (?P<dc>(?i:DR|CR)\.?)?\s*$""",
     re.X,
 )
 _NUMBER = {
@@ -54,10 +55,24 @@ def money_parts(text: str) -> tuple[bool, str] | None:
     if match is None or bool(match["open"]) != bool(match["close"]):
         return None
     signs = [s for s in (match["s1"], match["s2"], match["s3"]) if s]
-    if len(signs) > 1:
+    if len(signs) > 1 or (match["dc"] and (signs or match["open"])):
         return None
+    if match["dc"]:  # `12.50 DR` is money out, `5.00 CR` money in, as a minus would say
+        return match["dc"][0] in "Dd", match["num"]
     negative = bool(match["open"]) or (bool(signs) and signs[0] != "+")
     return negative, match["num"]
+
+
+_DEBIT_CREDIT = re.compile(r"(?i:(D|C)R)\.?\s*$")
+
+
+def debit_or_credit(text: str) -> int:
+    """-1 for a cell marked `DR` (money out), 1 for `CR` (money in), 0 for neither: a
+    direction whatever the file's sign rule, as a card's `12.99` and `500.00 CR` say."""
+    marked = _DEBIT_CREDIT.search(text)
+    if marked is None or money_parts(text) is None:
+        return 0
+    return -1 if marked[1] in "Dd" else 1
 
 
 def is_blank_money(text: str) -> bool:

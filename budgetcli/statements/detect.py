@@ -32,6 +32,7 @@ from budgetcli.errors import InvalidInput
 from budgetcli.statements.cells import (
     compile_date_format,
     date_shape,
+    debit_or_credit,
     either_mark,
     mark_evidence,
     money_parts,
@@ -868,6 +869,9 @@ class _Detection:
                     why += " (and the signs agree)"
                 return self._with(layout, SignRule.DIRECTION, why, debit, credit)
             layout = _replace_columns(layout, direction=None)
+        marked = self._debit_credit_marks(layout)
+        if marked is not None:
+            return self._with(layout, *marked)
         negatives = sum(1 for value, _, _ in signed if value < 0)
         positives = sum(1 for value, _, _ in signed if value > 0)
         if negatives == 0 and {"expense id", "created at"} <= set(self.names):
@@ -906,6 +910,20 @@ class _Detection:
             "(negative amounts are money out) or a card statement (positive amounts are "
             "charges): give the sign rule",
         )
+
+    def _debit_credit_marks(self, layout: Layout) -> tuple[SignRule, str] | None:
+        """The sign rule that amounts marked `DR` or `CR` imply for the unmarked ones."""
+        at = layout.columns.amount
+        marks = {debit_or_credit(_cell(record.cells, at)) for record in self.data[:PROFILE_ROWS]}
+        if marks <= {0}:
+            return None
+        if 0 not in marks:
+            return SignRule.NEGATIVE_OUT, "every amount says DR (money out) or CR (money in)"
+        if marks == {0, 1}:
+            return SignRule.POSITIVE_OUT, "amounts marked CR are money in, the others charges"
+        if marks == {0, -1}:
+            return SignRule.NEGATIVE_OUT, "amounts marked DR are money out, the others money in"
+        return None
 
     def _with(
         self,

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
-from budgetcli.statements.cells import CellError, compile_date_format, parse_money
+from budgetcli.statements.cells import (
+    CellError,
+    compile_date_format,
+    debit_or_credit,
+    parse_money,
+)
 from budgetcli.statements.model import (
     BadRow,
     Layout,
@@ -145,10 +150,11 @@ class RowReader:
         value = self._money(cells, self._amount)
         if value is None:
             return f"the amount ({self.layout.column_name(self._amount[0] or 0)}) is {EMPTY}"
-        if rule is SignRule.NEGATIVE_OUT:
-            return value
-        if rule is SignRule.POSITIVE_OUT:
-            return -value
+        if rule in (SignRule.NEGATIVE_OUT, SignRule.POSITIVE_OUT):
+            marked = debit_or_credit(_cell(cells, self._amount[0]))
+            if marked:
+                return marked * abs(value)
+            return value if rule is SignRule.NEGATIVE_OUT else -value
         direction_at = self.layout.columns.direction
         direction = normalise_name(_cell(cells, direction_at))
         if direction in self._debit_values:
