@@ -10,13 +10,12 @@ concurrent `budget set` runs for a new category write the same item.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from budgetcli.models import Budget, User
+from budgetcli.models import Budget
 from budgetcli.store import ConditionFailed, Item, Store
-from budgetcli.tables.kinds import ItemKind
+from budgetcli.tables.kinds import ItemKind, by_user_id, user_id_owner
 from budgetcli.tables.schema import BUDGETS, BUDGETS_BY_USER, BUDGETS_BY_USER_AND_CATEGORY
 
 DEFAULT_THRESHOLD = 80
@@ -179,19 +178,12 @@ def upgrade_legacy(store: Store) -> int:
 # --- what a backup holds of an account ----------------------------------------------------
 
 
-def _items_of(store: Store, user: User) -> Iterator[Item]:
-    return store.query(
+BACKUP_KINDS = (
+    ItemKind(
+        "budget",
         BUDGETS,
-        index=BUDGETS_BY_USER,
-        key_condition="#user = :me",
-        names={"#user": "user_id"},
-        values={":me": user.user_id},
-    )
-
-
-def _owner(item: Item) -> str | None:
-    owner = item.get("user_id")
-    return owner if isinstance(owner, str) else None
-
-
-BACKUP_KINDS = (ItemKind("budget", BUDGETS, "budget_id", owner=_owner, items_of=_items_of),)
+        "budget_id",
+        owner=user_id_owner,
+        items_of=by_user_id(BUDGETS, BUDGETS_BY_USER),
+    ),
+)

@@ -9,15 +9,15 @@ listing, ever returns one, and a backup finds a user's tombstones with one Query
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from budgetcli.dates import utc_now_iso
-from budgetcli.models import CategoryOrigin, CategorySource, Expense, User
+from budgetcli.models import CategoryOrigin, CategorySource, Expense
 from budgetcli.store import ConditionFailed, Item, Store, TransactionCancelled
-from budgetcli.tables.kinds import ItemKind
+from budgetcli.tables.kinds import ItemKind, by_user_id
 from budgetcli.tables.schema import EXPENSES, EXPENSES_BY_USER, EXPENSES_BY_USER_AND_DATE
 
 # Tombstones never have a `date`; those written before 0.2 kept the owner's `user_id`.
@@ -356,18 +356,6 @@ def upgrade_tombstones(store: Store) -> int:
 # --- what a backup holds of an account ----------------------------------------------------
 
 
-def _by_user_id(partition: Callable[[str], str]) -> Callable[[Store, User], Iterator[Item]]:
-    def items_of(store: Store, user: User) -> Iterator[Item]:
-        return store.query(
-            EXPENSES,
-            index=EXPENSES_BY_USER,
-            key_condition="user_id = :user",
-            values={":user": partition(user.user_id)},
-        )
-
-    return items_of
-
-
 def _expense_owner(item: Item) -> str | None:
     owner = item.get("user_id")
     if isinstance(owner, str) and not owner.startswith(_TOMBSTONE_PARTITION):
@@ -384,12 +372,18 @@ def _tombstone_owner(item: Item) -> str | None:
 
 BACKUP_KINDS = (
     # The seed's "all expenses for a user": also a 0.1 tombstone not yet migrated.
-    ItemKind("expense", EXPENSES, "expense_id", owner=_expense_owner, items_of=_by_user_id(str)),
+    ItemKind(
+        "expense",
+        EXPENSES,
+        "expense_id",
+        owner=_expense_owner,
+        items_of=by_user_id(EXPENSES, EXPENSES_BY_USER),
+    ),
     ItemKind(
         "tombstone",
         EXPENSES,
         "expense_id",
         owner=_tombstone_owner,
-        items_of=_by_user_id(tombstone_partition),
+        items_of=by_user_id(EXPENSES, EXPENSES_BY_USER, tombstone_partition),
     ),
 )

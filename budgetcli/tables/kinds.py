@@ -56,6 +56,30 @@ class ItemKind:
                 yield item
 
 
+def by_user_id(
+    table: str, index: str, partition: Callable[[str], str] = str
+) -> Callable[[Store, User], Iterator[Item]]:
+    """`items_of` for a kind found on a GSI keyed by `user_id`, in the user's partition
+    (or in `partition(user_id)`, a partition of its own)."""
+
+    def items_of(store: Store, user: User) -> Iterator[Item]:
+        return store.query(
+            table,
+            index=index,
+            key_condition="#user = :user",
+            names={"#user": "user_id"},
+            values={":user": partition(user.user_id)},
+        )
+
+    return items_of
+
+
+def user_id_owner(item: Item) -> str | None:
+    """`owner` for a kind whose items name their owner in `user_id`."""
+    owner = item.get("user_id")
+    return owner if isinstance(owner, str) else None
+
+
 def stored_versions(store: Store, kind: ItemKind, keys: Sequence[str]) -> dict[str, Item]:
     """The items stored under `keys` (read consistently), by key; missing ones left out."""
     found = store.batch_get(kind.table, [{kind.key: key} for key in keys], consistent=True)

@@ -7,14 +7,14 @@ is conditional on the claim, so two runs never both send it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from budgetcli.models import Alert, DeliveryStatus, User
+from budgetcli.models import Alert, DeliveryStatus
 from budgetcli.store import ConditionFailed, Item, Store
-from budgetcli.tables.kinds import ItemKind
+from budgetcli.tables.kinds import ItemKind, by_user_id, user_id_owner
 from budgetcli.tables.schema import NOTIFICATIONS, NOTIFICATIONS_BY_USER_AND_TIME
 
 _RETRYABLE = (
@@ -210,23 +210,14 @@ def newest(store: Store, user_id: str, limit: int | None = None) -> list[Alert]:
 # --- what a backup holds of an account ----------------------------------------------------
 
 
-def _items_of(store: Store, user: User) -> Iterator[Item]:
-    """Every notification of the user, with its delivery state: a restored store must
-    not raise again what was raised, nor send again what was sent."""
-    return store.query(
-        NOTIFICATIONS,
-        index=NOTIFICATIONS_BY_USER_AND_TIME,
-        key_condition="#user = :me",
-        names={"#user": "user_id"},
-        values={":me": user.user_id},
-    )
-
-
-def _owner(item: Item) -> str | None:
-    owner = item.get("user_id")
-    return owner if isinstance(owner, str) else None
-
-
+# Every notification, with its delivery state: a restored store must not raise again
+# what was raised, nor send again what was sent.
 BACKUP_KINDS = (
-    ItemKind("notification", NOTIFICATIONS, "notification_id", owner=_owner, items_of=_items_of),
+    ItemKind(
+        "notification",
+        NOTIFICATIONS,
+        "notification_id",
+        owner=user_id_owner,
+        items_of=by_user_id(NOTIFICATIONS, NOTIFICATIONS_BY_USER_AND_TIME),
+    ),
 )
