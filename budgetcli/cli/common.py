@@ -104,11 +104,12 @@ def _narrow_help(command: Command, ctx: Context, formatter: HelpFormatter) -> bo
     return True
 
 
-class BudgetCommand(TyperCommand):
-    """A command whose errors are said with its own option names (see errors.Field)."""
+class _OneLineErrors(Command):
+    """What commands and groups share: errors said in one line with the command's own
+    option names (see errors.Field), and help that fits a narrow terminal."""
 
     def invoke(self, ctx: Context) -> Any:
-        return _run(self, ctx, lambda: super(BudgetCommand, self).invoke(ctx))
+        return _run(self, ctx, lambda: super(_OneLineErrors, self).invoke(ctx))
 
     def make_context(self, *args: Any, **kwargs: Any) -> Context:
         try:
@@ -119,6 +120,10 @@ class BudgetCommand(TyperCommand):
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         if not _narrow_help(self, ctx, formatter):
             super().format_help(ctx, formatter)
+
+
+class BudgetCommand(_OneLineErrors, TyperCommand):
+    """A command whose errors are said with its own option names (see errors.Field)."""
 
 
 class Panel(StrEnum):
@@ -133,21 +138,8 @@ class Panel(StrEnum):
     STORAGE = "Storage"
 
 
-class BudgetGroup(TyperGroup):
+class BudgetGroup(_OneLineErrors, TyperGroup):
     """A group whose callback's errors are said with its option names, like a command's."""
-
-    def invoke(self, ctx: Context) -> Any:
-        return _run(self, ctx, lambda: super(BudgetGroup, self).invoke(ctx))
-
-    def make_context(self, *args: Any, **kwargs: Any) -> Context:
-        try:
-            return super().make_context(*args, **kwargs)
-        except UsageError as exc:
-            _usage_error(exc)
-
-    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
-        if not _narrow_help(self, ctx, formatter):
-            super().format_help(ctx, formatter)
 
     def resolve_command(
         self, ctx: Context, args: list[str]
