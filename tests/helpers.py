@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 import threading
 import uuid
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from budgetcli import config
@@ -160,3 +162,31 @@ def run_in_threads(count: int, work: Callable[[int], object]) -> list[object]:
     for thread in threads:
         thread.join()
     return results
+
+
+class SessionIds:
+    """The ids a scripted session of every command learns as it goes, put into the
+    arguments that name them: `{expense_id}` (the first expense added), `{profile_id}`
+    (the first import profile) and `{backup}` (a backup file)."""
+
+    def __init__(self, backup: Path) -> None:
+        self.values = {"{expense_id}": "", "{profile_id}": "", "{backup}": str(backup)}
+
+    def fill(self, args: list[str]) -> list[str]:
+        filled = []
+        for arg in args:
+            for placeholder, value in self.values.items():
+                arg = arg.replace(placeholder, value)
+            filled.append(arg)
+        return filled
+
+    def learn(self, runner: Any, args: list[str]) -> None:
+        """After `args` succeeded: the id they made, if the session needs it later."""
+        from budgetcli.cli import app
+
+        if args[0] == "add" and not self.values["{expense_id}"]:
+            added = runner.invoke(app, [*args, "--format", "json"])
+            self.values["{expense_id}"] = json.loads(added.stdout)["expense_id"]
+        if args == ["import", "profiles", "list"]:
+            listed = runner.invoke(app, [*args, "--format", "json"])
+            self.values["{profile_id}"] = json.loads(listed.stdout)[0]["profile_id"]

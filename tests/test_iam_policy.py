@@ -26,7 +26,7 @@ from budgetcli.cli import app
 from budgetcli.models import User
 from budgetcli.store import Store
 from budgetcli.tables.schema import TABLES
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, SessionIds
 from tests.test_cli import all_commands
 from tests.test_no_scan import command_name
 from tests.test_web_app import write_old_shapes
@@ -291,27 +291,17 @@ def run_session(
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     exercised: set[str] = set()
-    expense_id = profile_id = ""
+    ids = SessionIds(backup)
     for args, stdin in session():
         if args == [OLD_DATA]:
             running = ""
             write_old_shapes(store, User(str(uuid.uuid4()), "dora", "dora@example.com"))
             continue
-        args = [
-            arg.replace("{expense_id}", expense_id)
-            .replace("{backup}", str(backup))
-            .replace("{profile_id}", profile_id)
-            for arg in args
-        ]
+        args = ids.fill(args)
         running = command_name(args, known)
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (args, result.stderr)
-        if args[0] == "add" and not expense_id:
-            added = runner.invoke(app, [*args, "--format", "json"])
-            expense_id = json.loads(added.stdout)["expense_id"]
-        if args == ["import", "profiles", "list"]:
-            listed = runner.invoke(app, [*args, "--format", "json"])
-            profile_id = json.loads(listed.stdout)[0]["profile_id"]
+        ids.learn(runner, args)
         exercised.add(running)
     unexercised = known - exercised - NOT_AWS_COMMANDS
     assert not unexercised, f"add an invocation of {sorted(unexercised)} to session()"

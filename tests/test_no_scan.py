@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 
 from budgetcli.cli import app
 from budgetcli.store import Store
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, SessionIds
 from tests.test_cli import all_commands
 
 NEW_PASSWORD = "another long passphrase"
@@ -80,22 +79,12 @@ def test_no_command_issues_a_scan(
 ) -> None:
     known = {name for name, _ in all_commands()}
     exercised: set[str] = set()
-    expense_id = profile_id = ""
+    ids = SessionIds(tmp_path / "backup")
     for args, stdin in session():
-        args = [
-            arg.replace("{expense_id}", expense_id)
-            .replace("{backup}", str(tmp_path / "backup"))
-            .replace("{profile_id}", profile_id)
-            for arg in args
-        ]
+        args = ids.fill(args)
         result = runner.invoke(app, args, input=stdin)
         assert result.exit_code == 0, (args, result.stderr)
-        if args[0] == "add":
-            added = runner.invoke(app, [*args, "--format", "json"])
-            expense_id = json.loads(added.stdout)["expense_id"]
-        if args == ["import", "profiles", "list"]:
-            listed = runner.invoke(app, [*args, "--format", "json"])
-            profile_id = json.loads(listed.stdout)[0]["profile_id"]
+        ids.learn(runner, args)
         exercised.add(command_name(args, known))
     assert "Query" in dynamodb_calls and "Scan" not in dynamodb_calls
     unexercised = known - exercised - NOT_STORAGE_COMMANDS
