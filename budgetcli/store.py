@@ -615,12 +615,7 @@ class Store:
             "KeyConditionExpression": key_condition,
             "ScanIndexForward": not newest_first,
         }
-        all_names = dict(names or {})
-        if projection:
-            projected = _projection(projection)
-            all_names.update(projected.pop("ExpressionAttributeNames"))
-            kwargs.update(projected)
-        kwargs.update(_expression_args(None, all_names, values))
+        kwargs.update(_read_args(names, values, projection))
         if index:
             kwargs["IndexName"] = index
         if filter:
@@ -629,15 +624,7 @@ class Store:
             kwargs["ConsistentRead"] = True
         if page_size:
             kwargs["Limit"] = page_size
-        while True:
-            with self._translated_errors(table):
-                page = self.client.query(**kwargs)
-            for raw in page.get("Items", []):
-                yield from_item(raw)
-            last_key = page.get("LastEvaluatedKey")
-            if not last_key:
-                return
-            kwargs["ExclusiveStartKey"] = last_key
+        return self._every_page(table, lambda: self.client.query(**kwargs), kwargs)
 
     def scan(
         self,
@@ -654,15 +641,17 @@ class Store:
         everyday work.
         """
         kwargs: dict[str, Any] = {"TableName": self.table_name(table), "FilterExpression": filter}
-        all_names = dict(names or {})
-        if projection:
-            projected = _projection(projection)
-            all_names.update(projected.pop("ExpressionAttributeNames"))
-            kwargs.update(projected)
-        kwargs.update(_expression_args(None, all_names, values))
+        kwargs.update(_read_args(names, values, projection))
+        return self._every_page(table, lambda: self.client.scan(**kwargs), kwargs)
+
+    def _every_page(
+        self, table: str, read_page: Callable[[], Any], kwargs: dict[str, Any]
+    ) -> Iterator[Item]:
+        """The items of a Query or Scan (`read_page` sends it with `kwargs`), following
+        LastEvaluatedKey across pages; nothing is sent before the first item is asked for."""
         while True:
             with self._translated_errors(table):
-                page = self.client.scan(**kwargs)
+                page = read_page()
             for raw in page.get("Items", []):
                 yield from_item(raw)
             if not (last_key := page.get("LastEvaluatedKey")):
@@ -956,6 +945,22 @@ def _hash_and_range(schema: Sequence[Mapping[str, Any]]) -> tuple[str, str | Non
     hash_key = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
     range_key = next((k["AttributeName"] for k in schema if k["KeyType"] == "RANGE"), None)
     return hash_key, range_key
+
+
+def _read_args(
+    names: Mapping[str, str] | None,
+    values: Mapping[str, Any] | None,
+    projection: Sequence[str] | None,
+) -> dict[str, Any]:
+    """The expression arguments of a Query or Scan, with its projection's names."""
+    all_names = dict(names or {})
+    args: dict[str, Any] = {}
+    if projection:
+        projected = _projection(projection)
+        all_names.update(projected.pop("ExpressionAttributeNames"))
+        args.update(projected)
+    args.update(_expression_args(None, all_names, values))
+    return args
 
 
 def _projection(attributes: Sequence[str]) -> dict[str, Any]:
