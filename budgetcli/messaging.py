@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from budgetcli.config import Settings
-from budgetcli.errors import ConfigError
-from budgetcli.store import botocore_session, known_profile
+from budgetcli.store import aws_client
 
 Send = Callable[[str, str], None]
 """Sends (subject, body) to one recipient; raises DeliveryFailed."""
@@ -23,24 +22,11 @@ class DeliveryFailed(Exception):
 
 
 def _client(service: str, settings: Settings) -> Any:
-    from botocore.config import Config
-    from botocore.exceptions import NoRegionError
-
-    timeout = settings.timeout_seconds
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 5},
-        connect_timeout=timeout,
-        read_timeout=timeout,
+    return aws_client(
+        service,
+        settings,
+        no_region=f"no AWS region for {service.upper()}: set AWS_REGION (or region in config.toml)",
     )
-    try:
-        with known_profile():
-            return botocore_session().create_client(
-                service, region_name=settings.region, config=config
-            )
-    except NoRegionError:
-        raise ConfigError(
-            f"no AWS region for {service.upper()}: set AWS_REGION (or region in config.toml)"
-        ) from None
 
 
 def email_sender(settings: Settings, sender: str, to: str) -> Send:

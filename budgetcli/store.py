@@ -115,6 +115,28 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def aws_client(service: str, settings: Settings, *, no_region: str) -> Any:
+    """A client of `service` through boto3's own chain (profiles, AWS_REGION,
+    AWS_ENDPOINT_URL_*); each attempt waits at most timeout_seconds, so a hung endpoint
+    fails in bounded time. ConfigError `no_region` when no region is configured."""
+    from botocore.config import Config
+    from botocore.exceptions import NoRegionError
+
+    timeout = settings.timeout_seconds
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 5},
+        connect_timeout=timeout,
+        read_timeout=timeout,
+    )
+    try:
+        with known_profile():
+            return botocore_session().create_client(
+                service, region_name=settings.region, config=config
+            )
+    except NoRegionError:
+        raise ConfigError(no_region) from None
+
+
 def dynamodb_client(
     settings: Settings, *, on_engine_start: Callable[[str], None] | None = None
 ) -> DynamoDBClient:
@@ -125,27 +147,17 @@ def dynamodb_client(
     - otherwise the embedded DynamoDB Local, started if it is not running.
     """
     from botocore.config import Config
-    from botocore.exceptions import NoRegionError
+
+    if settings.backend == "aws":
+        client: DynamoDBClient = aws_client(
+            "dynamodb",
+            settings,
+            no_region="no AWS region configured: set AWS_REGION, or region in config.toml",
+        )
+        return client
 
     # Each attempt waits at most timeout_seconds, so a hung endpoint fails in bounded time.
     timeout = settings.timeout_seconds
-    if settings.backend == "aws":
-        config = Config(
-            retries={"mode": "standard", "total_max_attempts": 5},
-            connect_timeout=timeout,
-            read_timeout=timeout,
-        )
-        try:
-            with known_profile():
-                client: DynamoDBClient = botocore_session().create_client(
-                    "dynamodb", region_name=settings.region, config=config
-                )
-        except NoRegionError:
-            raise ConfigError(
-                "no AWS region configured: set AWS_REGION, or region in config.toml"
-            ) from None
-        return client
-
     config = Config(
         retries={"mode": "standard", "total_max_attempts": 3},
         connect_timeout=min(timeout, 3),
