@@ -111,11 +111,15 @@ def set_budget(
     return budget
 
 
-def table_items(store: Store, table: str) -> list[dict[str, Any]]:
-    """Every item of one table, read consistently (a test's tables are small)."""
-    name = store.table_name(table)
+def table_items(store: Store, table: str, index: str | None = None) -> list[dict[str, Any]]:
+    """Every item of one table, read consistently (a test's tables are small); or every
+    item on one of its indexes: what any query of that index can return."""
+    kwargs: dict[str, Any] = {"TableName": store.table_name(table)}
+    if index is None:
+        kwargs["ConsistentRead"] = True
+    else:
+        kwargs["IndexName"] = index
     items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": name, "ConsistentRead": True}
     while True:
         page = store.client.scan(**kwargs)
         items.extend(from_item(raw) for raw in page["Items"])

@@ -255,20 +255,6 @@ def test_a_removed_import_leaves_nothing_on_the_web_apps_indexes(
 EXPENSE_ITEM = {"expense_id", "user_id", "amount", "category", "description", "date", "created_at"}
 
 
-def index_items(store: Store, table: str, index: str) -> list[dict[str, Any]]:
-    """Every item on one of a table's indexes: what any query of that index can return."""
-    from budgetcli.store import from_item
-
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": store.table_name(table), "IndexName": index}
-    while True:
-        page = store.client.scan(**kwargs)
-        items.extend(from_item(raw) for raw in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def test_import_profiles_are_on_none_of_the_web_apps_indexes(
     store: Store, web: DynamoDBClient, alice: User, runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -280,7 +266,7 @@ def test_import_profiles_are_on_none_of_the_web_apps_indexes(
     assert [i["user_id"] for i in table_items(store, "users") if i["user_id"] == key] == [key]
     # The web app finds its users by these two indexes only: the profiles are on neither.
     for index in ("username-index", "email-index"):
-        assert [item["user_id"] for item in index_items(store, "users", index)] == [alice.user_id]
+        assert [item["user_id"] for item in table_items(store, "users", index)] == [alice.user_id]
     assert found(web.get_user_by_username("alice"))["user_id"] == alice.user_id
     assert found(web.get_user_by_email("alice@example.com"))["user_id"] == alice.user_id
     # What the import stored is the seed's expense item, and where its category came from.
