@@ -33,7 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store, logged_in_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    BUDGET,
+    bench_environment,
+    bench_store,
+    logged_in_env,
+    transact_ceiling,
+)
 
 ROWS = 10_000
 LARGE_ROWS = 100_000
@@ -114,27 +120,7 @@ def batch_writes(client: Any, table: str, rows: int) -> float:
 def ceiling(client: Any, table: str, rows: int) -> float:
     """Seconds for bare transact_write_items of 100 conditional puts each, from 4 threads:
     the write call `budget import` uses, without budgetcli around it."""
-    items = expense_items(rows)
-    batches = [items[i : i + 100] for i in range(0, rows, 100)]
-
-    def write(batch: list[dict[str, Any]]) -> None:
-        client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(expense_id)",
-                    }
-                }
-                for item in batch
-            ]
-        )
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(CEILING_THREADS) as pool:
-        list(pool.map(write, batches))
-    return time.perf_counter() - started
+    return transact_ceiling(client, table, expense_items(rows), CEILING_THREADS)
 
 
 def hledger_import(csv_path: Path, work: Path) -> tuple[float, float] | None:

@@ -34,13 +34,18 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store, logged_in_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    BUDGET,
+    bench_environment,
+    bench_store,
+    logged_in_env,
+    transact_ceiling,
+)
 
 THREADS = 4
 PREAMBLE = [
@@ -111,27 +116,7 @@ def expense_items(rows: int) -> list[dict[str, Any]]:
 
 def ceiling(client: Any, table: str, rows: int) -> float:
     """Seconds for bare conditional transactions of `rows` new items from 4 threads."""
-    items = expense_items(rows)
-    chunks = [items[i : i + 100] for i in range(0, rows, 100)]
-
-    def write(chunk: list[dict[str, Any]]) -> None:
-        client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(expense_id)",
-                    }
-                }
-                for item in chunk
-            ]
-        )
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(write, chunks))
-    return time.perf_counter() - started
+    return transact_ceiling(client, table, expense_items(rows), THREADS)
 
 
 def timed_import(argv: list[str], env: dict[str, str], expected: int) -> tuple[float, float]:

@@ -84,6 +84,31 @@ def load_items(store: Store, table: str, items: Sequence[Mapping[str, Any]]) -> 
             assert all(written)
 
 
+def transact_ceiling(client: Any, table: str, items: Sequence[Any], threads: int = 4) -> float:
+    """Seconds for bare `transact_write_items` of 100 conditional puts each, from
+    `threads` threads: the write call `budget import` makes, without budgetcli around it."""
+    chunks = [items[i : i + 100] for i in range(0, len(items), 100)]
+
+    def write(chunk: Sequence[Any]) -> None:
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": item,
+                        "ConditionExpression": "attribute_not_exists(expense_id)",
+                    }
+                }
+                for item in chunk
+            ]
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(write, chunks))
+    return time.perf_counter() - started
+
+
 def round_robin(runs: dict[str, Callable[[], float]], repeats: int) -> dict[str, float]:
     """Median seconds of each run, interleaved so machine noise hits them alike."""
     for run in runs.values():
