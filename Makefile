@@ -70,8 +70,9 @@ typecheck: $(STAMP)
 
 # PYTEST_FLAGS: given to this pytest only, not (as PYTEST_ADDOPTS would be) to the
 # pytest that tests/test_secret_guard.py runs inside the suite.
+# Two or more workers (one DynamoDB Local each); most tests wait on a process or an engine.
 pytest: engine
-	$(BIN)/pytest $(PYTEST_FLAGS)
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist worksteal $(PYTEST_FLAGS)
 
 test: lint typecheck pytest
 

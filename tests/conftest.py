@@ -118,18 +118,61 @@ def bare_store(engine: str) -> Store:
 
 
 @pytest.fixture
-def store(bare_store: Store, engine: str) -> Iterator[Store]:
-    """A Store whose four tables exist; on DynamoDB Local they are dropped afterwards.
+def store(bare_store: Store) -> Store:
+    """A Store whose four tables exist, under the test's own table prefix.
 
     Both engines create tables ACTIVE at once, so the tables are made without the checks
-    and waits of `init-tables` (test_init_tables tests those).
+    and waits of `init-tables` (test_init_tables tests those). They are not dropped: moto's
+    go with the test, and DynamoDB Local's with the session's engine (dropping them was a
+    further 60% of the engine work of making them).
     """
     for spec in TABLES:
         bare_store.create_table(spec)
-    yield bare_store
-    if engine == "dynamodb-local":
-        for spec in TABLES:
-            bare_store.delete_table(spec.name)
+    return bare_store
+
+
+@pytest.fixture(autouse=True)
+def one_botocore_session_per_setting(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`budget` builds one botocore session per process; a test runs many commands in one
+    process, and a new session for each cost a tenth of the suite's CPU. Within a test,
+    each thread keeps one per AWS setting, as a new process would see them: the AWS_
+    variables, and the AWS config and credentials files as they are now. Tests of the
+    session itself are marked `new_botocore_sessions`."""
+    import threading
+
+    if request.node.get_closest_marker("new_botocore_sessions"):
+        return
+
+    from budgetcli import store as store_module
+
+    new_session = store_module.botocore_session
+    sessions: dict[tuple[Any, ...], Any] = {}
+
+    def aws_files() -> tuple[Any, ...]:
+        home = Path(os.environ.get("HOME", "/"))
+        files = (
+            os.environ.get("AWS_CONFIG_FILE") or home / ".aws" / "config",
+            os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials",
+        )
+        stats: list[tuple[Any, ...]] = []
+        for file in files:
+            try:
+                found = os.stat(file)
+                stats.append((str(file), found.st_mtime_ns, found.st_size, found.st_ino))
+            except OSError:
+                stats.append((str(file), None))
+        return tuple(stats)
+
+    def session_for_setting(*, with_profile: bool = True) -> Any:
+        aws_variables = sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))
+        key = (threading.get_ident(), with_profile, tuple(aws_variables), aws_files())
+        if key not in sessions:
+            sessions[key] = new_session(with_profile=with_profile)
+        return sessions[key]
+
+    monkeypatch.setattr(store_module, "botocore_session", session_for_setting)
 
 
 @pytest.fixture
@@ -165,9 +208,22 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         secret_guard.OUTPUTS.append((report.nodeid, str(report.longrepr)))
 
 
+# Leaks found by xdist workers, each of which knows only its own secrets and outputs.
+WORKER_LEAKS: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    WORKER_LEAKS.extend(getattr(node, "workeroutput", {}).get("secret_leaks", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The suite fails if any captured output contains a password, hash or token."""
-    if leaks := secret_guard.leaks():
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:  # an xdist worker: the controller reports and fails
+        worker_output["secret_leaks"] = secret_guard.leaks()
+        return
+    if leaks := sorted(set(secret_guard.leaks() + WORKER_LEAKS)):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 from tests.helpers import PASSWORD
 
@@ -18,7 +20,9 @@ if os.environ.get("BUDGET_SECRET_GUARD_DEMO"):
         print(f"oops: {PASSWORD}")
 
 
-def test_a_leaked_password_fails_the_run() -> None:
+# `make test` runs the suite in xdist workers, each of which sees only its own outputs.
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["one process", "xdist"])
+def test_a_leaked_password_fails_the_run(workers: list[str]) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -27,6 +31,7 @@ def test_a_leaked_password_fails_the_run() -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            *workers,
             f"{__file__}::test_deliberate_leak",
         ],
         cwd=REPO,

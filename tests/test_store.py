@@ -256,6 +256,7 @@ def test_clients_resolve_endpoints_as_stock_botocore_does(
     assert resolved(botocore_session()) == resolved(botocore.session.get_session())
 
 
+@pytest.mark.new_botocore_sessions
 def test_endpoints_copy_is_kept_and_rebuilt_when_it_does_not_match(
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
