@@ -70,7 +70,7 @@ typecheck: $(STAMP)
 
 # PYTEST_FLAGS: given to this pytest only, not (as PYTEST_ADDOPTS would be) to the
 # pytest that tests/test_secret_guard.py runs inside the suite.
-# Two or more workers (one DynamoDB Local each); most tests wait on a process or an engine.
+# One worker per CPU, sharing one DynamoDB Local; more would only wait for the CPUs.
 pytest: engine
 	$(BIN)/pytest -n auto --maxprocesses 4 --dist worksteal $(PYTEST_FLAGS)
 

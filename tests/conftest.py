@@ -82,16 +82,39 @@ def require_dynamodb_local() -> Path:
 
 
 @pytest.fixture(scope="session")
-def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real DynamoDB Local for the whole session, on a free port, stopped at the end."""
+def dynamodb_local(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A real DynamoDB Local for the whole run, on a free port, stopped at the end.
+
+    xdist workers share one, as commands share a user's engine: the first worker to need
+    it starts it, the others wait on its lock and find it running, and the controller
+    stops it once every worker has ended (see pytest_sessionfinish)."""
     require_dynamodb_local()
-    paths = local_engine.EnginePaths(tmp_path_factory.mktemp("dynamodb-local"))
+    shared = getattr(request.config, "workerinput", {}).get("shared_engine")
+    if shared:
+        Path(shared).mkdir(parents=True, exist_ok=True)
+    root = Path(shared) if shared else tmp_path_factory.mktemp("dynamodb-local")
+    paths = local_engine.EnginePaths(root)
     status, _ = local_engine.start(paths, port=free_port(), heap_mb=512, home=ENGINE_HOME)
     assert status.endpoint
     try:
         yield status.endpoint
     finally:
-        local_engine.stop(paths)
+        if not shared:
+            local_engine.stop(paths)
+
+
+def shared_engine_dir(config: pytest.Config) -> Path:
+    """Where the workers' shared engine keeps its data: in the run's base temp directory,
+    where .ci/run looks for engines left behind. (xdist places each worker's base temp
+    directory there through this same private attribute.)"""
+    return Path(config._tmp_path_factory.getbasetemp()) / "dynamodb-local"  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["shared_engine"] = str(shared_engine_dir(node.config))
 
 
 @pytest.fixture(params=ENGINES)
@@ -223,6 +246,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if worker_output is not None:  # an xdist worker: the controller reports and fails
         worker_output["secret_leaks"] = secret_guard.leaks()
         return
+    if session.config.pluginmanager.hasplugin("dsession"):  # the xdist controller
+        shared = local_engine.EnginePaths(shared_engine_dir(session.config))
+        if shared.state.exists():
+            local_engine.stop(shared)
     if leaks := sorted(set(secret_guard.leaks() + WORKER_LEAKS)):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
