@@ -93,8 +93,10 @@ def dynamodb_local(
     require_dynamodb_local()
     shared = getattr(request.config, "workerinput", {}).get("shared_engine")
     if shared:
-        Path(shared).mkdir(parents=True, exist_ok=True)
-    root = Path(shared) if shared else tmp_path_factory.mktemp("dynamodb-local")
+        root = Path(shared)
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = tmp_path_factory.mktemp("dynamodb-local")
     paths = local_engine.EnginePaths(root)
     status, _ = local_engine.start(paths, port=free_port(), heap_mb=512, home=ENGINE_HOME)
     assert status.endpoint

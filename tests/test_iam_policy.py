@@ -243,16 +243,6 @@ def session() -> list[tuple[list[str], str | None]]:
 
 
 @pytest.fixture
-def tables(bare_store: Store, engine: str) -> Iterator[Store]:
-    """A Store with no tables yet (the session's init-tables makes them), which are
-    dropped afterwards on DynamoDB Local."""
-    yield bare_store
-    if engine == "dynamodb-local":
-        for spec in TABLES:
-            bare_store.delete_table(spec.name)
-
-
-@pytest.fixture
 def messaging(engine: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto's SES (with SECURITY.md's sender verified) and SNS, on either engine."""
     import boto3
@@ -322,19 +312,19 @@ def requests_of(call: Call, prefix: str) -> list[Request]:
 
 def test_every_request_of_every_command_is_allowed_by_its_policy(
     runner: CliRunner,
-    tables: Store,
+    bare_store: Store,
     messaging: None,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    session_calls = run_session(runner, tables, monkeypatch, tmp_path / "backup.jsonl")
+    session_calls = run_session(runner, bare_store, monkeypatch, tmp_path / "backup.jsonl")
     calls = [call for call in session_calls if call.command]
     by_name = policies()
     used: dict[str, set[str]] = {name: set() for name in by_name}
     refused = []
     for call in calls:
         name = policy_for(call)
-        for request in requests_of(call, tables.prefix):
+        for request in requests_of(call, bare_store.prefix):
             used[name].add(request.action)
             if not allows(by_name[name], request):
                 refused.append(

@@ -8,8 +8,6 @@ What is refused before storage is in test_account_input.py.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,17 +42,14 @@ def user_item(store: Store, username: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def elsewhere(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """Tables of another prefix on the same engine; dropped afterwards on DynamoDB Local."""
+def elsewhere(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Tables of another prefix on the same engine, left to it as the `store` fixture's are."""
     monkeypatch.setenv("BUDGET_TABLE_PREFIX", f"{store.prefix}-other")
     other = connect(config.load_settings())
     monkeypatch.setenv("BUDGET_TABLE_PREFIX", store.prefix)
     for spec in TABLES:
         other.create_table(spec)
-    yield other
-    if os.environ.get("BUDGET_ENDPOINT_URL"):
-        for spec in TABLES:
-            other.delete_table(spec.name)
+    return other
 
 
 # --- a session belongs to its tables --------------------------------------------------
