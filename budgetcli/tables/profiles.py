@@ -95,26 +95,17 @@ def save(store: Store, user_id: str, profile: StoredProfile) -> None:
     raise StorageError("the import profiles kept changing under this import: run it again")
 
 
-def rename(store: Store, user_id: str, profile_id: str, name: str | None) -> bool:
-    """Set (or with None remove) a profile's name; False when there is no such profile."""
+def rename(store: Store, user_id: str, profile_id: str, name: str) -> bool:
+    """Set a profile's name; False when there is no such profile."""
     try:
-        if name is None:
-            store.update(
-                USERS,
-                _key(user_id),
-                update="REMOVE profiles.#id.#name",
-                condition="attribute_exists(profiles.#id)",
-                names={"#id": profile_id, "#name": "name"},
-            )
-        else:
-            store.update(
-                USERS,
-                _key(user_id),
-                update="SET profiles.#id.#name = :name",
-                condition="attribute_exists(profiles.#id)",
-                names={"#id": profile_id, "#name": "name"},
-                values={":name": name},
-            )
+        store.update(
+            USERS,
+            _key(user_id),
+            update="SET profiles.#id.#name = :name",
+            condition="attribute_exists(profiles.#id)",
+            names={"#id": profile_id, "#name": "name"},
+            values={":name": name},
+        )
     except ConditionFailed:
         return False
     return True
