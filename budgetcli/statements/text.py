@@ -41,17 +41,25 @@ def errors_for(encoding: str) -> str:
     return "budgetcli-latin1" if encoding == WINDOWS else "strict"
 
 
-def check_encoding(name: str) -> str:
-    """A Python text codec's canonical name; LayoutQuestion for anything else."""
+def text_codec(name: str) -> str | None:
+    """The canonical name of the Python text codec `name`, e.g. cp1252 for windows-1252;
+    None when Python knows no text codec of that name."""
     try:
         "a".encode(name)  # LookupError also for codecs that are not text (rot13, base64)
         return codecs.lookup(name).name
     except (LookupError, UnicodeError):
+        return None
+
+
+def check_encoding(name: str) -> str:
+    """A Python text codec's canonical name; LayoutQuestion for anything else."""
+    if (codec := text_codec(name)) is None:
         raise LayoutQuestion(
             "encoding",
             f"{name!r} is not a text encoding Python knows: give one such as utf-8, "
             "cp1252 (Windows), latin-1 or utf-16",
-        ) from None
+        )
+    return codec
 
 
 def choose_encoding(head: bytes, stream: BinaryIO | None, given: str | None) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from budgetcli.errors import Field, InvalidInput
-from budgetcli.statements.text import errors_for
+from budgetcli.statements.text import errors_for, text_codec
 
 READ_SIZE = 1 << 16
 # Delimiters read from a header line that has no comma, in this order.
@@ -25,15 +25,13 @@ DETECTED_DELIMITERS = (";", "\t")
 
 def check_encoding(name: str) -> str:
     """The Python codec's canonical name of a text encoding, e.g. cp1252 for windows-1252."""
-    try:
-        "a".encode(name)  # LookupError also for codecs that are not text (rot13, base64)
-        return codecs.lookup(name).name
-    except (LookupError, UnicodeError):
+    if (codec := text_codec(name)) is None:
         raise InvalidInput(
             Field("encoding"),
             f" {name!r} is not a text encoding Python knows: try utf-8, cp1252 "
             "(Windows), latin-1 or utf-16",
-        ) from None
+        )
+    return codec
 
 
 def decoded_lines(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[str]:
