@@ -11,7 +11,6 @@ run that raised their alerts: the quiet hourly cron run. The goal is heavy/light
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import subprocess
@@ -24,10 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store  # noqa: E402
-from budgetcli import config  # noqa: E402
+from bench.common import BUDGET, bench_environment, bench_store, registered_here  # noqa: E402
 from budgetcli.models import Expense  # noqa: E402
-from budgetcli.services import accounts, budgets  # noqa: E402
+from budgetcli.services import budgets  # noqa: E402
 from budgetcli.store import Store  # noqa: E402
 from budgetcli.tables.expenses import to_item as expense_item  # noqa: E402
 from budgetcli.tables.schema import EXPENSES  # noqa: E402
@@ -52,7 +50,6 @@ HEAVY_HISTORY = 20_000
 LIGHT_HISTORY = 100 - IN_MONTH
 REPEATS = 9
 GOAL = 1.3
-PASSWORD = "bench password 123"
 
 
 def expenses(
@@ -77,9 +74,7 @@ def make_user(
     store: Store, name: str, history: int, env: dict[str, str], root: Path
 ) -> dict[str, str]:
     """Register and log in `name` with its own config dir; returns its environment."""
-    user = accounts.register(
-        store, accounts.NewAccount.parse(name, f"{name}@example.com"), PASSWORD
-    )
+    user, user_env = registered_here(store, env, root, name)
     for category in CATEGORIES:
         budgets.set_budget(store, user.user_id, category, budgets.Limit(Decimal(300)))
     rng = random.Random(name)
@@ -88,14 +83,6 @@ def make_user(
     started = time.perf_counter()
     store.batch_write(EXPENSES, puts=(expense_item(expense) for expense in rows))
     print(f"{name}: {len(rows)} expenses loaded in {time.perf_counter() - started:.1f} s")
-    user_env = dict(env, BUDGET_CONFIG_DIR=str(root / name))
-    session = accounts.login(store, name, PASSWORD, days=1)
-    shared = os.environ["BUDGET_CONFIG_DIR"]
-    os.environ["BUDGET_CONFIG_DIR"] = user_env["BUDGET_CONFIG_DIR"]
-    try:
-        config.write_session_file(session.to_dict())
-    finally:
-        os.environ["BUDGET_CONFIG_DIR"] = shared
     return user_env
 
 

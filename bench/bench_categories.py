@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import statistics
@@ -43,11 +42,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BUDGET, bench_environment, bench_store, load_items  # noqa: E402
+from bench.common import (  # noqa: E402
+    BUDGET,
+    bench_environment,
+    bench_store,
+    load_items,
+    registered_here,
+)
 from bench.statements import STYLES, Row, person, statements  # noqa: E402
-from budgetcli import config  # noqa: E402
 from budgetcli.models import Expense, MatchKind, Rule, RuleField  # noqa: E402
-from budgetcli.services import accounts  # noqa: E402
 from budgetcli.services.categories import evaluation, load  # noqa: E402
 from budgetcli.services.categories.learning import Example, _amount_features  # noqa: E402
 from budgetcli.services.categories.rules import new_rule  # noqa: E402
@@ -63,7 +66,6 @@ COST_GOAL = 1.10
 HISTORY = 20_000
 RULES = 200
 STATEMENT_ROWS = 10_000
-PASSWORD = "bench password 123"
 
 
 def examples(rows: Sequence[Row]) -> list[Example]:
@@ -198,17 +200,7 @@ def peers(people: list[tuple[str, list[Example]]]) -> None:
 def register(
     store: Store, name: str, root: Path, env: dict[str, str]
 ) -> tuple[str, dict[str, str]]:
-    user = accounts.register(
-        store, accounts.NewAccount.parse(name, f"{name}@example.com"), PASSWORD
-    )
-    user_env = dict(env, BUDGET_CONFIG_DIR=str(root / name))
-    session = accounts.login(store, name, PASSWORD, days=1)
-    shared = os.environ["BUDGET_CONFIG_DIR"]
-    os.environ["BUDGET_CONFIG_DIR"] = user_env["BUDGET_CONFIG_DIR"]
-    try:
-        config.write_session_file(session.to_dict())
-    finally:
-        os.environ["BUDGET_CONFIG_DIR"] = shared
+    user, user_env = registered_here(store, env, root, name)
     return user.user_id, user_env
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from budgetcli import config, local_engine
+from budgetcli.models import User
 from budgetcli.services.setup import init_tables
 from budgetcli.store import Store, connect
 
@@ -172,3 +173,24 @@ def logged_in_env(env: dict[str, str], root: Path, username: str) -> dict[str, s
             capture_output=True,
         )
     return own
+
+
+def registered_here(
+    store: Store, env: dict[str, str], root: Path, username: str
+) -> tuple[User, dict[str, str]]:
+    """As logged_in_env, through the services in this process instead of `budget`, for
+    benches that then seed the user's data: the user, and `env` with its session."""
+    from budgetcli.services import accounts
+
+    user = accounts.register(
+        store, accounts.NewAccount.parse(username, f"{username}@example.com"), BENCH_PASSWORD
+    )
+    own = dict(env, BUDGET_CONFIG_DIR=str(root / username))
+    session = accounts.login(store, username, BENCH_PASSWORD, days=1)
+    shared = os.environ["BUDGET_CONFIG_DIR"]
+    os.environ["BUDGET_CONFIG_DIR"] = own["BUDGET_CONFIG_DIR"]
+    try:
+        config.write_session_file(session.to_dict())
+    finally:
+        os.environ["BUDGET_CONFIG_DIR"] = shared
+    return user, own
